@@ -1,0 +1,69 @@
+// Move-only owners of librdkafka's C handles, and the one place that turns a
+// list of librdkafka properties into a configured client.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "edgestream/common/status.h"
+
+namespace edgestream::kafka {
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* handle) const { rd_kafka_destroy(handle); }
+};
+struct ConfDeleter {
+  void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
+};
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* list) const {
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+};
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+struct ErrorDeleter {
+  void operator()(rd_kafka_error_t* error) const { rd_kafka_error_destroy(error); }
+};
+struct HeadersDeleter {
+  void operator()(rd_kafka_headers_t* headers) const { rd_kafka_headers_destroy(headers); }
+};
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
+};
+
+using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+using Conf = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+using Message = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+using KafkaError = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+using Headers = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
+using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
+using Properties = std::vector<std::pair<std::string, std::string>>;
+
+// Builds a conf from properties applied in order (later ones win). An unknown
+// key or bad value is an kInvalidConfig error that names the key.
+Result<Conf> make_conf(const Properties& properties);
+
+// Creates a producer or consumer. rd_kafka_new takes ownership of the conf
+// only when it succeeds, so the conf is released only then.
+Result<Handle> make_client(rd_kafka_type_t type, Conf conf);
+
+// Splits "key=value" (as given on the command line) into a property.
+Result<std::pair<std::string, std::string>> parse_property(const std::string& text);
+
+// Copies an error's text and classifies it for the transactional loop:
+// fatal → kFatal, txn_requires_abort → kAbort, retriable → kRetriable,
+// anything else → kAbort (the safe choice: rewind and redo).
+Error classify(const rd_kafka_error_t* error, const std::string& context);
+
+// Number of partitions of a topic, from a metadata request bounded by timeout.
+Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms);
+
+}  // namespace edgestream::kafka

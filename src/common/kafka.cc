@@ -1,0 +1,78 @@
+#include "edgestream/common/kafka.h"
+
+#include <array>
+
+namespace edgestream::kafka {
+
+Result<Conf> make_conf(const Properties& properties) {
+  Conf conf(rd_kafka_conf_new());
+  std::array<char, 512> error_text{};
+  for (const auto& [key, value] : properties) {
+    if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), error_text.data(),
+                          error_text.size()) != RD_KAFKA_CONF_OK) {
+      return Error(ErrorKind::kInvalidConfig,
+                   "Kafka setting '" + key + "': " + error_text.data() +
+                       "; fix or remove it (see librdkafka's CONFIGURATION.md)");
+    }
+  }
+  return conf;
+}
+
+Result<Handle> make_client(rd_kafka_type_t type, Conf conf) {
+  std::array<char, 512> error_text{};
+  rd_kafka_t* raw = rd_kafka_new(type, conf.get(), error_text.data(), error_text.size());
+  if (raw == nullptr) {
+    // On failure the conf is still ours and is destroyed by its owner.
+    return Error(ErrorKind::kInvalidConfig,
+                 std::string("creating the Kafka client failed: ") + error_text.data());
+  }
+  (void)conf.release();  // rd_kafka_new took ownership on success.
+  return Handle(raw);
+}
+
+Result<std::pair<std::string, std::string>> parse_property(const std::string& text) {
+  auto equals = text.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "Kafka property '" + text + "' must look like key=value");
+  }
+  return std::pair{text.substr(0, equals), text.substr(equals + 1)};
+}
+
+Error classify(const rd_kafka_error_t* error, const std::string& context) {
+  std::string message = context + ": " + rd_kafka_error_string(error) + " (" +
+                        rd_kafka_err2name(rd_kafka_error_code(error)) + ")";
+  if (rd_kafka_error_is_fatal(error)) return Error(ErrorKind::kFatal, message);
+  if (rd_kafka_error_txn_requires_abort(error)) return Error(ErrorKind::kAbort, message);
+  if (rd_kafka_error_is_retriable(error)) return Error(ErrorKind::kRetriable, message);
+  return Error(ErrorKind::kAbort, message);
+}
+
+Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms) {
+  rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(client, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(client, 0, topic_handle, &metadata, timeout_ms);
+  rd_kafka_topic_destroy(topic_handle);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error(ErrorKind::kRetriable, "metadata for topic '" + topic + "': " +
+                                            rd_kafka_err2str(err) +
+                                            "; check that the brokers are reachable");
+  }
+  int count = -1;
+  rd_kafka_resp_err_t topic_err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    if (topic == metadata->topics[i].topic) {
+      count = metadata->topics[i].partition_cnt;
+      topic_err = metadata->topics[i].err;
+    }
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR || count <= 0) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "topic '" + topic + "' does not exist or has no partitions (" +
+                     rd_kafka_err2str(topic_err) + "); create it first (scripts/stack.sh does)");
+  }
+  return count;
+}
+
+}  // namespace edgestream::kafka
