@@ -1,0 +1,153 @@
+// Event-time tumbling windows (one minute, aligned to UTC minutes) for one
+// input partition, and the merge of per-partition partials into the one final
+// fleet-wide aggregate per window. Pure logic; the Kafka loop (processor.cc)
+// feeds it and decides what to produce and commit.
+//
+// Semantics (docs/processing-semantics.md explains them to operators):
+// - A partition's watermark is the largest event time it has seen minus the
+//   allowed lateness. A window [start, start + size) closes in a partition
+//   when that partition's watermark reaches its end.
+// - A kept reading whose window has already closed in its partition is late:
+//   it is counted, still published as a reading, and not aggregated.
+// - The fleet-wide aggregate of a window is final when every active input
+//   partition's watermark has reached the window's end. A partition whose
+//   watermark has not advanced for `idle_timeout` of wall-clock time is idle
+//   and does not hold windows open; it becomes active again when it advances.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgestream/common/timestamp.h"
+#include "edgestream/processor/reading.h"
+
+namespace edgestream::processor {
+
+struct WindowConfig {
+  Millis size = std::chrono::minutes(1);
+  Millis allowed_lateness = std::chrono::seconds(5);
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);  // wall clock
+};
+
+// Sum, count, min and max of temperatures in one window. Merging is
+// associative and commutative, so partials can be combined in any order.
+struct Aggregate {
+  EventTime window_start;
+  int64_t count = 0;
+  double sum = 0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+
+  void add(double temperature);
+  void merge(const Aggregate& other);
+  double average() const { return count == 0 ? 0 : sum / static_cast<double>(count); }
+};
+
+// Start of the window holding `time` (floor to a multiple of size since the epoch).
+EventTime window_start_of(EventTime time, Millis size);
+
+// Appends {"type":"aggregate","window_start":…,"window_end":…,
+// "temperature_avg":…,"count":…,"temperature_min":…,"temperature_max":…}.
+void encode_aggregate(std::string& out, const Aggregate& aggregate, Millis window_size);
+// Same with "type":"device_aggregate" and "device_id" after the type.
+void encode_device_aggregate(std::string& out, std::string_view device_id,
+                             const Aggregate& aggregate, Millis window_size);
+
+// What is saved with a partition's committed offset (Kafka offset-commit
+// metadata, committed atomically inside the transaction), so that a restarted
+// or newly assigned instance rebuilds the open windows by replaying from
+// `replay_from` without publishing anything twice.
+struct PartitionCheckpoint {
+  int64_t replay_from = 0;      // earliest offset of a record in an open window
+  EventTime closed_before;      // every window starting before this was emitted
+  EventTime watermark;          // the partition's watermark at commit time
+  bool has_watermark = false;   // false until the partition saw a kept reading
+};
+std::string encode_checkpoint(const PartitionCheckpoint& checkpoint);
+// nullopt for empty or foreign metadata: the caller then starts fresh at the
+// committed offset (nothing to replay).
+std::optional<PartitionCheckpoint> decode_checkpoint(std::string_view text);
+
+// Windows closed by a watermark advance, to be produced in the same transaction.
+struct ClosedWindows {
+  std::vector<Aggregate> fleet_partials;  // one per closed window with data, ascending start
+  struct DeviceAggregate {
+    std::string device_id;
+    Aggregate aggregate;
+  };
+  std::vector<DeviceAggregate> device_aggregates;  // ascending (start, device_id)
+};
+
+// Window state of one input partition. Single-threaded.
+class PartitionWindows {
+ public:
+  explicit PartitionWindows(WindowConfig config);
+  // Restores from a checkpoint before replaying records from replay_from.
+  PartitionWindows(WindowConfig config, const PartitionCheckpoint& checkpoint);
+
+  enum class AddOutcome { kAggregated, kLate };
+  // Adds a kept reading at `offset`, advancing the watermark. Does not close windows.
+  AddOutcome add(const Reading& reading, int64_t offset);
+  // Closes (and forgets) every window whose end <= watermark.
+  ClosedWindows close_ready();
+
+  std::optional<EventTime> watermark() const;
+  size_t open_windows() const;
+  // Checkpoint to commit with `next_offset` (the offset after the last record
+  // consumed): replay_from is the smallest offset still needed.
+  PartitionCheckpoint checkpoint(int64_t next_offset) const;
+
+ private:
+  // ... implementation's choice
+};
+
+// A batch of partials from one input partition, carried through the internal
+// topic `processor-partials` as one JSON message:
+// {"partition":p,"watermark":ms,"windows":[{"start":ms,"count":n,"sum":s,"min":a,"max":b},…]}
+// (sum is carried, not the average, so merging is exact; doubles printed
+// round-trip exactly.)
+struct PartialBatch {
+  int32_t partition = 0;
+  EventTime watermark;
+  std::vector<Aggregate> windows;
+};
+std::string encode_partial_batch(const PartialBatch& batch);
+std::optional<PartialBatch> decode_partial_batch(std::string_view text);
+
+// Checkpoint committed with the offset of the `processor-partials` partition.
+struct MergerCheckpoint {
+  int64_t replay_from = 0;     // earliest offset of a batch holding an unfinalised window
+  EventTime finalized_before;  // every window starting before this was published
+};
+std::string encode_merger_checkpoint(const MergerCheckpoint& checkpoint);
+std::optional<MergerCheckpoint> decode_merger_checkpoint(std::string_view text);
+
+// Merges partial batches from all input partitions into final aggregates.
+// Single-threaded; `now` is wall-clock time, injected so tests control it.
+class PartialMerger {
+ public:
+  using WallTime = std::chrono::steady_clock::time_point;
+
+  PartialMerger(WindowConfig config, int32_t input_partitions);
+  PartialMerger(WindowConfig config, int32_t input_partitions, const MergerCheckpoint& checkpoint);
+
+  // Adds a batch read at `offset`. Windows already finalised count as late partials.
+  void add(const PartialBatch& batch, int64_t offset, WallTime now);
+  // Final aggregates now complete, ascending by window start; each is returned once.
+  std::vector<Aggregate> take_final(WallTime now);
+
+  int64_t late_partials() const;
+  size_t open_windows() const;
+  MergerCheckpoint checkpoint(int64_t next_offset) const;
+
+ private:
+  // ... implementation's choice
+};
+
+}  // namespace edgestream::processor
