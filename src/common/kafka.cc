@@ -48,6 +48,35 @@ Error classify(const rd_kafka_error_t* error, const std::string& context) {
   return Error(ErrorKind::kAbort, message);
 }
 
+rd_kafka_resp_err_t produce_copy(rd_kafka_t* producer, const std::string& topic, int32_t partition,
+                                 std::string_view key, std::string_view value,
+                                 rd_kafka_headers_t* headers) {
+  // The array form of producev: the variadic RD_KAFKA_V_* macros expand to
+  // C casts that this project's warning flags reject.
+  std::array<rd_kafka_vu_t, 6> fields{};
+  size_t count = 0;
+  fields[count].vtype = RD_KAFKA_VTYPE_TOPIC;
+  fields[count++].u.cstr = topic.c_str();
+  fields[count].vtype = RD_KAFKA_VTYPE_PARTITION;
+  fields[count++].u.i32 = partition;
+  if (!key.empty()) {
+    fields[count].vtype = RD_KAFKA_VTYPE_KEY;
+    fields[count].u.mem.ptr = const_cast<char*>(key.data());  // copied, never written
+    fields[count++].u.mem.size = key.size();
+  }
+  fields[count].vtype = RD_KAFKA_VTYPE_VALUE;
+  fields[count].u.mem.ptr = const_cast<char*>(value.data());  // copied, never written
+  fields[count++].u.mem.size = value.size();
+  fields[count].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  fields[count++].u.i = RD_KAFKA_MSG_F_COPY;
+  if (headers != nullptr) {
+    fields[count].vtype = RD_KAFKA_VTYPE_HEADERS;
+    fields[count++].u.headers = headers;
+  }
+  KafkaError error{rd_kafka_produceva(producer, fields.data(), count)};
+  return error ? rd_kafka_error_code(error.get()) : RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms) {
   rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(client, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;

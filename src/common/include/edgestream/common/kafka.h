@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,6 +63,14 @@ Result<std::pair<std::string, std::string>> parse_property(const std::string& te
 // fatal → kFatal, txn_requires_abort → kAbort, retriable → kRetriable,
 // anything else → kAbort (the safe choice: rewind and redo).
 Error classify(const rd_kafka_error_t* error, const std::string& context);
+
+// Produces copies of key and value (an empty key is sent as no key).
+// `headers` may be null; librdkafka takes them only on success, so on failure
+// they still belong to the caller. Returns librdkafka's error code:
+// RD_KAFKA_RESP_ERR__QUEUE_FULL asks the caller to poll and try again.
+rd_kafka_resp_err_t produce_copy(rd_kafka_t* producer, const std::string& topic, int32_t partition,
+                                 std::string_view key, std::string_view value,
+                                 rd_kafka_headers_t* headers = nullptr);
 
 // Number of partitions of a topic, from a metadata request bounded by timeout.
 Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms);
