@@ -423,3 +423,51 @@ def test_rendered_manifests_carry_the_rules_and_dashboards_unchanged():
         cm = maps[f"edgestream-dashboard-{Path(name).stem}"]
         assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
         assert json.loads(cm["data"][f"edgestream-{name}"]) == dashboard
+
+
+# --- live check and report (logic that needs no Prometheus) -------------------------------
+
+import live_check  # noqa: E402
+import render_report  # noqa: E402
+
+
+def test_report_draws_dashboard_panels_that_exist():
+    panels = render_report.panels_by_title(DASHBOARDS["golden-signals.json"])
+    assert [s[0] for s in render_report.SIGNALS] == ["Latency", "Traffic", "Errors", "Saturation"]
+    for _, _, left, right, _ in render_report.SIGNALS:
+        for title, _ in left + right:
+            assert title in panels, title
+
+
+def test_report_legend_fills_grafana_label_templates():
+    assert render_report.legend("{{consumergroup}} {{topic}}", {"consumergroup": "g", "topic": "t"}, "x") == "g t"
+    assert render_report.legend("p99", {}, "x") == "p99"
+    assert render_report.legend("", {"a": "b"}, "fallback") == "fallback"
+    assert render_report.legend("{{missing}}", {}, "fallback") == "fallback"
+
+
+def test_live_check_counts_only_real_samples():
+    assert live_check.count_samples([{"values": [[1, "NaN"], [2, "0"], [3, "+Inf"]]}, {"value": [4, "NaN"]}]) == 2
+    assert live_check.count_samples([]) == 0
+
+
+def test_live_check_status_requires_data_for_local_queries_only():
+    query = q.Query("d", 1, "p", "A", "x")
+    local_empty = live_check.Outcome(query, "d.json", "x", "local")
+    cluster_empty = live_check.Outcome(query, "d.json", "x", "cluster-only")
+    rejected = live_check.Outcome(query, "d.json", "x", "cluster-only", error="bad_data: parse error")
+    assert not local_empty.passed(require_cluster=False)
+    assert cluster_empty.passed(require_cluster=False)
+    assert not cluster_empty.passed(require_cluster=True)
+    assert not rejected.passed(require_cluster=False)
+    assert live_check.Outcome(query, "d.json", "x", "local", series=1, samples=3).passed(require_cluster=False)
+
+
+def test_classification_of_dashboard_queries():
+    kinds = {}
+    for dashboard in DASHBOARDS.values():
+        for query in q.dashboard_queries(dashboard):
+            kinds[query.expr] = q.classify(q.metric_names(query.expr))
+    assert kinds["sum by (consumergroup, topic) (kafka_consumergroup_lag)"] == "local"
+    assert kinds["max(edgestream_archiver_oldest_unarchived_age_seconds)"] == "local"
+    assert all(kind == "cluster-only" for expr, kind in kinds.items() if "apiserver_" in expr or "kube_" in expr)
