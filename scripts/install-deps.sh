@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   librdkafka-dev prometheus-cpp-dev libsimdjson-dev libzstd-dev libsnappy-dev
-  libcurl4-openssl-dev libssl-dev libcli11-dev libgtest-dev libbenchmark-dev
+  libcurl4-openssl-dev libssl-dev libexpat1-dev libcli11-dev libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev
   kcat
   python3 python3-venv python3-pip

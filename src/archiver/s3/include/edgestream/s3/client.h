@@ -1,0 +1,93 @@
+// The S3 operations the archiver needs, as an interface so tests of the
+// archiver can inject faults (a fake S3Client), and CurlS3Client is the real one.
+//
+// Contract for every implementation:
+//   - each call blocks until it has succeeded or failed; none retries on its own
+//     (wrap calls in retry_with_deadline(), retry.h);
+//   - one client is used by one thread at a time (the archiver owns one per
+//     upload thread);
+//   - errors are values (S3Result) classified by classify(): kRetriable with a
+//     cause, kFatal/kInvalidConfig with a message saying what to do;
+//   - every upload carries an integrity checksum the server verifies, so a body
+//     corrupted in transit is rejected, never stored;
+//   - a failed upload_file() leaves no object behind (a multipart upload that
+//     fails is aborted).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgestream/s3/error.h"
+
+namespace edgestream::s3 {
+
+struct PutOptions {
+  std::string content_type = "application/octet-stream";
+  // MD5 of the bytes as the writer produced them (base64), when the writer knows
+  // it. A single PUT sends it as Content-MD5 instead of one computed at upload
+  // time, so corruption on the local disk is caught too; a multipart upload
+  // checks the file against it before completing.
+  std::optional<std::string> content_md5_base64;
+};
+
+struct PutResult {
+  std::string etag;         // as returned, quotes removed
+  std::uint32_t parts = 0;  // 0: single PutObject; otherwise the multipart part count
+  std::uint64_t size = 0;
+};
+
+struct ObjectInfo {
+  std::string key;
+  std::uint64_t size = 0;
+  std::string etag;           // quotes removed
+  std::string last_modified;  // as the server wrote it
+};
+
+struct GetResult {
+  std::string body;
+  std::string etag;
+};
+
+struct ListRequest {
+  std::string prefix;
+  std::uint32_t max_keys = 1000;  // S3 returns at most 1000 per page
+  std::string continuation_token;
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  bool truncated = false;
+  std::string next_continuation_token;  // non-empty when truncated
+};
+
+class S3Client {
+ public:
+  virtual ~S3Client() = default;
+
+  virtual const std::string& bucket() const = 0;
+
+  // One PutObject with Content-MD5 (and x-amz-checksum-sha256 when enabled).
+  virtual S3Result<PutResult> put_object(std::string_view key, std::string_view body,
+                                         const PutOptions& options) = 0;
+  // Streams a local file: one PutObject below the multipart threshold, a
+  // multipart upload above it (parts streamed from disk, each checksummed).
+  virtual S3Result<PutResult> upload_file(std::string_view key, const std::filesystem::path& file,
+                                          const PutOptions& options) = 0;
+  // Whole object in memory: for verification and tests, not for bulk reads.
+  virtual S3Result<GetResult> get_object(std::string_view key) = 0;
+  // nullopt when the object does not exist (404).
+  virtual S3Result<std::optional<ObjectInfo>> head_object(std::string_view key) = 0;
+  virtual S3Result<ListPage> list_objects_v2(const ListRequest& request) = 0;
+  // Succeeds also when the key did not exist (S3 semantics).
+  virtual S3Status delete_object(std::string_view key) = 0;
+};
+
+// Follows continuation tokens until the listing is complete.
+S3Result<std::vector<ObjectInfo>> list_all(S3Client& client, std::string_view prefix,
+                                           std::uint32_t page_size = 1000);
+
+}  // namespace edgestream::s3

@@ -1,0 +1,330 @@
+// Integration tests against the REAL local S3-compatible server of the stack
+// (scripts/stack.sh start; source var/edgestream.env). They fail, not skip,
+// when the environment is missing: a green run must mean the server was used.
+//
+// Each test writes under its own unique prefix and deletes what it wrote.
+#include <openssl/evp.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include "edgestream/s3/credentials.h"
+#include "edgestream/s3/curl_client.h"
+#include "edgestream/s3/retry.h"
+
+namespace edgestream::s3 {
+namespace {
+
+std::string require_env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    ADD_FAILURE() << name << " is not set: start the local stack (scripts/stack.sh start) and "
+                  << "source var/edgestream.env before running the integration tests";
+    return {};
+  }
+  return value;
+}
+
+S3ClientConfig stack_config() {
+  S3ClientConfig config;
+  config.endpoint.endpoint_url = require_env("S3_ENDPOINT_URL");
+  config.endpoint.bucket = require_env("S3_BUCKET");
+  config.endpoint.region = require_env("AWS_REGION");
+  config.endpoint.addressing = AddressingStyle::kAuto;
+  config.transport.connect_timeout = std::chrono::seconds(5);
+  config.transport.low_speed_time = std::chrono::seconds(10);
+  return config;
+}
+
+std::unique_ptr<S3Client> stack_client(const S3ClientConfig& config) {
+  CredentialsChainOptions options;  // the real chain, from the process environment
+  auto credentials = make_default_credentials_chain(options);
+  if (!credentials.ok()) {
+    ADD_FAILURE() << credentials.error().message();
+    return nullptr;
+  }
+  auto client = create_curl_s3_client(config, std::move(credentials).value());
+  if (!client.ok()) {
+    ADD_FAILURE() << client.error().message();
+    return nullptr;
+  }
+  return std::move(client).value();
+}
+
+std::string unique_prefix(const std::string& test) {
+  std::random_device random;
+  return "s3-integration/" + test + "-" +
+         std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
+         std::to_string(random()) + "/";
+}
+
+std::string random_bytes(std::size_t size, std::uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  std::string out(size, '\0');
+  for (char& c : out) c = static_cast<char>(engine() & 0xff);
+  return out;
+}
+
+// Independent of the client's own crypto wrapper: OpenSSL's one-shot EVP_Digest.
+std::string md5_raw(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), out, &size, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<char*>(out), size);
+}
+std::string to_hex(std::string_view bytes) {
+  std::string out;
+  char buffer[3];
+  for (char c : bytes) {
+    std::snprintf(buffer, sizeof buffer, "%02x", static_cast<unsigned char>(c));
+    out += buffer;
+  }
+  return out;
+}
+std::string to_base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+class TempFile {
+ public:
+  explicit TempFile(std::string_view content) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("edgestream-s3-test-" + std::to_string(::getpid()) + "-" +
+             std::to_string(counter_++) + ".bin");
+    std::ofstream(path_, std::ios::binary).write(content.data(),
+                                                  static_cast<std::streamsize>(content.size()));
+  }
+  ~TempFile() { std::filesystem::remove(path_); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+class S3Integration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = stack_config();
+    client_ = stack_client(config_);
+    ASSERT_NE(client_, nullptr);
+    prefix_ = unique_prefix(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  void TearDown() override {
+    if (!client_) return;
+    auto objects = list_all(*client_, prefix_);
+    if (!objects.ok()) return;
+    for (const ObjectInfo& object : objects.value()) {
+      EXPECT_TRUE(client_->delete_object(object.key).ok());
+    }
+  }
+
+  S3ClientConfig config_;
+  std::unique_ptr<S3Client> client_;
+  std::string prefix_;
+};
+
+TEST_F(S3Integration, PutThenGetReturnsTheSameBytes) {
+  const std::string key = prefix_ + "hello world+é&=.bin";  // characters that must be encoded
+  const std::string body = random_bytes(100'000, 1);
+  S3Result<PutResult> put = client_->put_object(key, body, PutOptions{});
+  ASSERT_TRUE(put.ok()) << put.error().message();
+  EXPECT_EQ(put.value().etag, to_hex(md5_raw(body)));  // single-PUT ETag is the MD5
+  EXPECT_EQ(put.value().parts, 0u);
+
+  S3Result<GetResult> got = client_->get_object(key);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(got.value().body.size(), body.size());
+  EXPECT_TRUE(got.value().body == body);
+
+  S3Result<std::optional<ObjectInfo>> head = client_->head_object(key);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  ASSERT_TRUE(head.value().has_value());
+  EXPECT_EQ(head.value()->size, body.size());
+
+  ASSERT_TRUE(client_->delete_object(key).ok());
+  S3Result<std::optional<ObjectInfo>> gone = client_->head_object(key);
+  ASSERT_TRUE(gone.ok()) << gone.error().message();
+  EXPECT_FALSE(gone.value().has_value());
+}
+
+TEST_F(S3Integration, SmallFileUploadIsOneStreamedPut) {
+  const std::string body = random_bytes(3 * kMiB + 17, 2);
+  const TempFile file(body);
+  S3Result<PutResult> put = client_->upload_file(prefix_ + "small.parquet", file.path(), PutOptions{});
+  ASSERT_TRUE(put.ok()) << put.error().message();
+  EXPECT_EQ(put.value().parts, 0u);
+  S3Result<GetResult> got = client_->get_object(prefix_ + "small.parquet");
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_TRUE(got.value().body == body);
+}
+
+TEST_F(S3Integration, MultipartUploadOfTwelveMiBWithLoweredThreshold) {
+  S3ClientConfig config = config_;
+  config.multipart_threshold = kMinPartSize;
+  config.part_size = kMinPartSize;
+  std::unique_ptr<S3Client> client = stack_client(config);
+  ASSERT_NE(client, nullptr);
+
+  const std::string body = random_bytes(12 * kMiB + 12345, 3);
+  const TempFile file(body);
+  const std::string key = prefix_ + "big.parquet";
+  S3Result<PutResult> put = client->upload_file(key, file.path(), PutOptions{});
+  ASSERT_TRUE(put.ok()) << put.error().message();
+  EXPECT_EQ(put.value().parts, 3u);  // 5 MiB + 5 MiB + the rest
+
+  // The multipart ETag is MD5(MD5(part1) || MD5(part2) || MD5(part3)) "-3",
+  // computed here independently from the bytes.
+  std::string part_digests;
+  for (std::size_t offset = 0; offset < body.size(); offset += kMinPartSize) {
+    part_digests += md5_raw(std::string_view(body).substr(offset, kMinPartSize));
+  }
+  EXPECT_EQ(put.value().etag, to_hex(md5_raw(part_digests)) + "-3");
+
+  S3Result<GetResult> got = client->get_object(key);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_EQ(got.value().body.size(), body.size());
+  EXPECT_TRUE(got.value().body == body);
+}
+
+TEST_F(S3Integration, MultipartWithWriterMd5MismatchIsRejectedAndLeavesNoObject) {
+  S3ClientConfig config = config_;
+  config.multipart_threshold = kMinPartSize;
+  config.part_size = kMinPartSize;
+  std::unique_ptr<S3Client> client = stack_client(config);
+  ASSERT_NE(client, nullptr);
+  const std::string body = random_bytes(6 * kMiB, 4);
+  const TempFile file(body);
+  PutOptions options;
+  options.content_md5_base64 = to_base64(md5_raw("not the file"));
+  const std::string key = prefix_ + "corrupt-local.parquet";
+  S3Result<PutResult> put = client->upload_file(key, file.path(), options);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().kind(), ErrorKind::kInvalidInput);
+  S3Result<std::optional<ObjectInfo>> head = client->head_object(key);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  EXPECT_FALSE(head.value().has_value());
+}
+
+TEST_F(S3Integration, ListObjectsV2PaginatesWithContinuationTokens) {
+  std::set<std::string> written;
+  for (int i = 0; i < 7; ++i) {
+    const std::string key = prefix_ + "obj-" + std::to_string(i);
+    ASSERT_TRUE(client_->put_object(key, "x" + std::to_string(i), PutOptions{}).ok());
+    written.insert(key);
+  }
+  std::set<std::string> listed;
+  ListRequest request;
+  request.prefix = prefix_;
+  request.max_keys = 3;
+  int pages = 0;
+  for (;;) {
+    S3Result<ListPage> page = client_->list_objects_v2(request);
+    ASSERT_TRUE(page.ok()) << page.error().message();
+    ++pages;
+    EXPECT_LE(page.value().objects.size(), 3u);
+    for (const ObjectInfo& object : page.value().objects) {
+      EXPECT_TRUE(listed.insert(object.key).second) << "listed twice: " << object.key;
+      EXPECT_EQ(object.size, 2u);
+    }
+    if (!page.value().truncated) break;
+    ASSERT_FALSE(page.value().next_continuation_token.empty());
+    request.continuation_token = page.value().next_continuation_token;
+    ASSERT_LT(pages, 10);
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(listed, written);
+}
+
+TEST_F(S3Integration, WrongSecretKeyIsAFatalAuthErrorThatSaysWhatToFix) {
+  auto credentials = make_static_credentials(
+      Credentials{require_env("AWS_ACCESS_KEY_ID"), "definitely-not-the-secret", "", std::nullopt},
+      "test credentials");
+  auto client = create_curl_s3_client(config_, std::move(credentials));
+  ASSERT_TRUE(client.ok());
+  S3Result<PutResult> put = client.value()->put_object(prefix_ + "denied", "x", PutOptions{});
+  ASSERT_FALSE(put.ok());
+  const S3Error& error = put.error();
+  EXPECT_EQ(error.kind(), ErrorKind::kFatal);
+  EXPECT_EQ(error.http_status(), 403);
+  EXPECT_EQ(error.code(), "SignatureDoesNotMatch");
+  EXPECT_NE(error.message().find("PutObject s3://" + config_.endpoint.bucket + "/" + prefix_ +
+                                 "denied: 403 SignatureDoesNotMatch"),
+            std::string::npos)
+      << error.message();
+  EXPECT_NE(error.message().find("secret access key"), std::string::npos) << error.message();
+  EXPECT_EQ(error.message().find("definitely-not-the-secret"), std::string::npos);
+}
+
+TEST_F(S3Integration, CorruptedChecksumIsRejectedByTheServer) {
+  // Content-MD5 of other bytes: the server must refuse to store the body.
+  PutOptions options;
+  options.content_md5_base64 = to_base64(md5_raw("other bytes"));
+  const std::string key = prefix_ + "bad-md5";
+  S3Result<PutResult> put = client_->put_object(key, "the real body", options);
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().kind(), ErrorKind::kRetriable);
+  EXPECT_EQ(put.error().cause(), RetryCause::kCorruption) << put.error().message();
+  EXPECT_TRUE(put.error().code() == "BadDigest" || put.error().code() == "InvalidDigest")
+      << put.error().message();
+  S3Result<std::optional<ObjectInfo>> head = client_->head_object(key);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  EXPECT_FALSE(head.value().has_value()) << "the server stored a body that failed its checksum";
+}
+
+TEST(S3IntegrationNetwork, ClosedLoopbackPortIsRetriableNetwork) {
+  // Bind a loopback port and close it again: nothing listens there afterwards.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const int port = ntohs(address.sin_port);
+  ::close(fd);
+
+  S3ClientConfig config = stack_config();
+  config.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(port);
+  auto client = create_curl_s3_client(
+      config, make_static_credentials(Credentials{"AK", "SK", "", std::nullopt}, "test"));
+  ASSERT_TRUE(client.ok());
+  S3Result<PutResult> put = client.value()->put_object("k", "x", PutOptions{});
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().kind(), ErrorKind::kRetriable);
+  EXPECT_EQ(put.error().cause(), RetryCause::kNetwork) << put.error().message();
+  EXPECT_NE(put.error().message().find("connect error"), std::string::npos) << put.error().message();
+
+  // Through the retry helper: every attempt fails, the shared deadline ends it.
+  SteadyClock clock;
+  int attempts = 0;
+  const auto start = std::chrono::steady_clock::now();
+  S3Result<PutResult> retried = retry_with_deadline(
+      "PutObject", RetryPolicy{std::chrono::milliseconds(10), std::chrono::milliseconds(50),
+                               std::chrono::milliseconds(400)},
+      clock, make_random_jitter(), Logger("test"), [&](const RetryContext&) {
+        ++attempts;
+        return client.value()->put_object("k", "x", PutOptions{});
+      });
+  EXPECT_FALSE(retried.ok());
+  EXPECT_GE(attempts, 2);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace edgestream::s3
