@@ -17,11 +17,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "edgestream/common/timestamp.h"
@@ -65,7 +67,8 @@ void encode_device_aggregate(std::string& out, std::string_view device_id,
 // `replay_from` without publishing anything twice.
 struct PartitionCheckpoint {
   int64_t replay_from = 0;      // earliest offset of a record in an open window
-  EventTime closed_before;      // every window starting before this was emitted
+  // Every window starting before this was emitted; EventTime::min() when none was.
+  EventTime closed_before = EventTime::min();
   EventTime watermark;          // the partition's watermark at commit time
   bool has_watermark = false;   // false until the partition saw a kept reading
 };
@@ -104,7 +107,25 @@ class PartitionWindows {
   PartitionCheckpoint checkpoint(int64_t next_offset) const;
 
  private:
-  // ... implementation's choice
+  // Heterogeneous lookup: find a device by string_view without building a string.
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  struct OpenWindow {
+    Aggregate fleet;
+    std::unordered_map<std::string, Aggregate, StringHash, std::equal_to<>> devices;
+    int64_t min_offset = std::numeric_limits<int64_t>::max();
+  };
+  OpenWindow& window_for(EventTime start);
+
+  WindowConfig config_;
+  std::map<EventTime, OpenWindow> open_;  // by window start
+  std::optional<EventTime> watermark_;
+  std::optional<EventTime> closed_before_;
+  // Readings arrive mostly in the newest window: remember it (map nodes are stable).
+  EventTime cached_start_;
+  OpenWindow* cached_window_ = nullptr;
 };
 
 // A batch of partials from one input partition, carried through the internal
@@ -123,7 +144,8 @@ std::optional<PartialBatch> decode_partial_batch(std::string_view text);
 // Checkpoint committed with the offset of the `processor-partials` partition.
 struct MergerCheckpoint {
   int64_t replay_from = 0;     // earliest offset of a batch holding an unfinalised window
-  EventTime finalized_before;  // every window starting before this was published
+  // Every window starting before this was published; EventTime::min() when none was.
+  EventTime finalized_before = EventTime::min();
 };
 std::string encode_merger_checkpoint(const MergerCheckpoint& checkpoint);
 std::optional<MergerCheckpoint> decode_merger_checkpoint(std::string_view text);
@@ -147,7 +169,23 @@ class PartialMerger {
   MergerCheckpoint checkpoint(int64_t next_offset) const;
 
  private:
-  // ... implementation's choice
+  struct PartitionState {
+    std::optional<EventTime> watermark;
+    WallTime last_advance;  // when the watermark last advanced (or the clock started)
+  };
+  struct PendingWindow {
+    Aggregate aggregate;
+    int64_t min_offset = std::numeric_limits<int64_t>::max();
+  };
+  void start_clock(WallTime now);
+
+  WindowConfig config_;
+  int32_t input_partitions_;
+  std::vector<PartitionState> partitions_;  // empty until the clock starts
+  bool clock_started_ = false;
+  std::map<EventTime, PendingWindow> pending_;  // by window start
+  std::optional<EventTime> finalized_before_;
+  int64_t late_partials_ = 0;
 };
 
 }  // namespace edgestream::processor
