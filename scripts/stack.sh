@@ -10,6 +10,8 @@
 #   scripts/stack.sh stop      stop every service (fine when already stopped)
 #   scripts/stack.sh status    one line per service; exit 0 only if all answer
 #   scripts/stack.sh clean     stop, then delete the stack's data (not the cache)
+#   scripts/stack.sh restart SERVICE   stop one service (e.g. kafka-exporter)
+#                              and start again what is not running
 #
 # Ports come from EDGESTREAM_*_PORT variables (defaults below); docs/stack.md
 # describes the stack, its files and its versions.
@@ -420,26 +422,39 @@ cmd_start() {
   say "environment in $env_file (source it)"
 }
 
-cmd_stop() {
-  local name pid stopped=() deadline i
-  for ((i = ${#services[@]} - 1; i >= 0; i--)); do
-    name=${services[i]}
-    if ! pid=$(service_pid "$name"); then
-      rm -f "$(pid_file "$name")"
-      continue
-    fi
-    kill -TERM "$pid" 2>/dev/null || true
-    # Kafka's controlled shutdown takes a few seconds; give every service 60.
-    deadline=$((SECONDS + 60))
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "$name (pid $pid) ignored SIGTERM for 60s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
+# Stops one service if it runs; prints its name if it did.
+stop_service() {
+  local name=$1 pid deadline
+  if ! pid=$(service_pid "$name"); then
     rm -f "$(pid_file "$name")"
-    stopped+=("$name")
+    return
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  # Kafka's controlled shutdown takes a few seconds; give every service 60.
+  deadline=$((SECONDS + 60))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$name (pid $pid) ignored SIGTERM for 60s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$(pid_file "$name")"
+  echo "$name"
+}
+
+cmd_stop() {
+  local i name stopped=()
+  for ((i = ${#services[@]} - 1; i >= 0; i--)); do
+    name=$(stop_service "${services[i]}")
+    [[ -n $name ]] && stopped+=("$name")
   done
   if ((${#stopped[@]})); then say "stopped ${stopped[*]}"; else say "not running"; fi
+}
+
+cmd_restart() {
+  local name=${1:-}
+  [[ " ${services[*]} " == *" $name "* ]] || die "restart which service? one of: ${services[*]}"
+  stop_service "$name" >/dev/null
+  cmd_start
 }
 
 cmd_status() {
@@ -471,10 +486,11 @@ case ${1:-} in
   install) cmd_install ;;
   start) cmd_start ;;
   stop) cmd_stop ;;
+  restart) cmd_restart "${2:-}" ;;
   status) cmd_status ;;
   clean) cmd_clean ;;
   *)
-    echo "usage: scripts/stack.sh install|start|stop|status|clean" >&2
+    echo "usage: scripts/stack.sh install|start|stop|status|clean|restart SERVICE" >&2
     exit 2
     ;;
 esac

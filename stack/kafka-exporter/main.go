@@ -18,12 +18,15 @@
 //
 // Every scrape asks the cluster afresh (bounded by --scrape-timeout), so a
 // value is never older than the scrape that returned it. When the cluster
-// cannot be read, the scrape still answers, with
-// edgestream_kafka_exporter_scrape_success 0 and the error in the log.
+// cannot be listed, the scrape still answers, with
+// edgestream_kafka_exporter_scrape_success 0 and the error in the log; a
+// partition or group that cannot be read (say, a topic being deleted) is
+// left out of that scrape and logged.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -63,7 +66,7 @@ var (
 		"Sum of kafka_consumergroup_lag over the topic's partitions.",
 		[]string{"consumergroup", "topic"}, nil)
 	scrapeSuccessDesc = prometheus.NewDesc("edgestream_kafka_exporter_scrape_success",
-		"1 if the last scrape read the cluster completely, else 0 (see the exporter's log).",
+		"1 if the last scrape could list brokers, topics and groups, else 0 (see the exporter's log); single partitions that cannot be read are skipped and logged.",
 		nil, nil)
 	scrapeDurationDesc = prometheus.NewDesc("edgestream_kafka_exporter_scrape_duration_seconds",
 		"Time the last scrape spent asking the cluster.", nil, nil)
@@ -117,32 +120,19 @@ func (c *collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 	if err != nil {
 		return fmt.Errorf("list topics: %w", err)
 	}
-	names := topics.Names()
-	for _, name := range names {
-		gauge(ch, topicPartitionsDesc, float64(len(topics[name].Partitions)), name)
+	var names []string
+	for _, detail := range topics.Sorted() {
+		// Tests create and delete topics all the time; one that is half
+		// created or half deleted is skipped, not a failed scrape.
+		if detail.Err != nil {
+			continue
+		}
+		names = append(names, detail.Topic)
+		gauge(ch, topicPartitionsDesc, float64(len(detail.Partitions)), detail.Topic)
 	}
 	if len(names) > 0 {
-		ends, err := c.admin.ListEndOffsets(ctx, names...)
-		if err != nil {
-			return fmt.Errorf("list end offsets: %w", err)
-		}
-		ends.Each(func(o kadm.ListedOffset) {
-			if o.Err == nil {
-				gauge(ch, currentOffsetDesc, float64(o.Offset), o.Topic, strconv.Itoa(int(o.Partition)))
-			}
-		})
-		starts, err := c.admin.ListStartOffsets(ctx, names...)
-		if err != nil {
-			return fmt.Errorf("list start offsets: %w", err)
-		}
-		starts.Each(func(o kadm.ListedOffset) {
-			if o.Err == nil {
-				gauge(ch, oldestOffsetDesc, float64(o.Offset), o.Topic, strconv.Itoa(int(o.Partition)))
-			}
-		})
-		if err := firstError(ends, starts); err != nil {
-			return err
-		}
+		c.offsets(ctx, ch, currentOffsetDesc, "end", names, c.admin.ListEndOffsets)
+		c.offsets(ctx, ch, oldestOffsetDesc, "start", names, c.admin.ListStartOffsets)
 	}
 
 	groups, err := c.admin.ListGroups(ctx)
@@ -156,10 +146,9 @@ func (c *collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 	if err != nil {
 		return fmt.Errorf("group lag: %w", err)
 	}
-	var groupErrors []string
 	for _, group := range lags.Sorted() {
 		if group.Error() != nil {
-			groupErrors = append(groupErrors, fmt.Sprintf("group %s: %v", group.Group, group.Error()))
+			log.Printf("group %s skipped: %v", group.Group, group.Error())
 			continue
 		}
 		gauge(ch, groupMembersDesc, float64(len(group.Members)), group.Group)
@@ -181,19 +170,30 @@ func (c *collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 			gauge(ch, groupLagSumDesc, float64(sum), group.Group, topic)
 		}
 	}
-	if len(groupErrors) > 0 {
-		return fmt.Errorf("%s", strings.Join(groupErrors, "; "))
-	}
 	return nil
 }
 
-func firstError(lists ...kadm.ListedOffsets) error {
-	for _, list := range lists {
-		if err := list.Error(); err != nil {
-			return fmt.Errorf("list offsets: %w", err)
+// offsets reports one offset per partition. Partitions that fail (a topic
+// deleted since it was listed, a leader moving) are skipped and logged; the
+// others are still reported.
+func (c *collector) offsets(ctx context.Context, ch chan<- prometheus.Metric, desc *prometheus.Desc,
+	which string, topics []string,
+	list func(context.Context, ...string) (kadm.ListedOffsets, error)) {
+	listed, err := list(ctx, topics...)
+	if err != nil {
+		var shardErrors *kadm.ShardErrors
+		if !errors.As(err, &shardErrors) {
+			log.Printf("list %s offsets: %v", which, err)
+			return
 		}
 	}
-	return nil
+	listed.Each(func(o kadm.ListedOffset) {
+		if o.Err != nil {
+			log.Printf("list %s offset of %s[%d]: %v", which, o.Topic, o.Partition, o.Err)
+			return
+		}
+		gauge(ch, desc, float64(o.Offset), o.Topic, strconv.Itoa(int(o.Partition)))
+	})
 }
 
 func main() {
