@@ -9,7 +9,6 @@
 
 #include <array>
 #include <fstream>
-#include <iterator>
 #include <string>
 
 #include "edgestream/parquet/schemas.h"
@@ -50,7 +49,9 @@ class FileWriterTest : public ::testing::Test {
 
 std::string read_all(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  std::string bytes(fs::file_size(path), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return bytes;
 }
 
 TEST_F(FileWriterTest, WritesUnderTemporaryNameAndRenamesOnClose) {
