@@ -1,0 +1,28 @@
+terraform {
+  required_version = ">= 1.6.0, < 2.0.0"
+
+  # Partial configuration: see ../backend.hcl.example; key = "cluster/terraform.tfstate".
+  backend "s3" {}
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "6.28.0"
+    }
+    time = {
+      source  = "hashicorp/time"
+      version = "0.13.1"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = merge(var.tags, {
+      "app.kubernetes.io/part-of" = "edgestream"
+      "edgestream/stack"          = "cluster"
+    })
+  }
+}

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Installs the tools of the offline deployment checks (tests/deploy), pinned,
+# idempotently, from the package registries the project's machines reach:
+#
+#   var/cache/bin/hclcheck     this repository's tools/hclcheck (HCL parse + format + policy)
+#   var/cache/bin/helm         helm, built from its Go module
+#   var/cache/bin/tflint       tflint, built from its Go module (terraform ruleset bundled)
+#   var/cache/bin/actionlint   actionlint, built from its Go module (GitHub workflow checks)
+#   var/cache/crds/            KEDA and prometheus-operator CRDs, from their Go modules
+#   var/venv-checkov/          checkov (PyPI), alone in its venv
+#   var/venv-deploy/           kubernetes-validate + jsonschema + PyYAML (PyPI)
+#
+# Go modules and build results are cached under var/cache/ (GOMODCACHE,
+# GOCACHE), so a second run does nothing and takes about a second. Needs the Go
+# toolchain (/usr/local/go/bin/go, or go on PATH) and python3 with venv.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+
+HELM_VERSION=v3.22.0
+TFLINT_VERSION=v0.64.0
+ACTIONLINT_VERSION=v1.7.12
+# The CRD versions match the chart versions installed by
+# deploy/terraform/cluster-addons (keda_chart_version and the operator inside
+# kube_prometheus_stack_chart_version).
+KEDA_VERSION=v2.18.3
+PROMETHEUS_OPERATOR_VERSION=v0.85.0
+
+bin=$repo/var/cache/bin
+crds=$repo/var/cache/crds
+mkdir -p "$bin" "$crds"
+
+go=$(command -v go || true)
+[[ -z $go && -x /usr/local/go/bin/go ]] && go=/usr/local/go/bin/go
+if [[ -z $go ]]; then
+  echo "install-tools: no Go toolchain (looked on PATH and at /usr/local/go/bin/go); install Go >= 1.24 to build helm, tflint and hclcheck" >&2
+  exit 1
+fi
+export GOMODCACHE=$repo/var/cache/gomod
+export GOCACHE=$repo/var/cache/go-build
+# Writable module cache, so that `rm -rf var` always works.
+export GOFLAGS=-modcacherw
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+
+log() { echo "install-tools: $*"; }
+
+# go_install NAME MODULE/PATH VERSION: builds NAME once per version.
+go_install() {
+  local name=$1 package=$2 version=$3
+  local stamp=$bin/.$name.version
+  if [[ -x $bin/$name && -f $stamp && $(cat "$stamp") == "$version" ]]; then
+    return
+  fi
+  log "building $name $version from its Go module"
+  local start=$SECONDS
+  GOBIN=$bin "$go" install "$package@$version"
+  echo "$version" >"$stamp"
+  log "$name built in $((SECONDS - start)) s"
+}
+
+# hclcheck is this repository's own code: rebuild when its sources change.
+hclcheck_hash=$(cat tools/hclcheck/go.mod tools/hclcheck/go.sum tools/hclcheck/*.go | sha256sum | cut -d' ' -f1)
+if [[ ! -x $bin/hclcheck || ! -f $bin/.hclcheck.version || $(cat "$bin/.hclcheck.version") != "$hclcheck_hash" ]]; then
+  log "building hclcheck"
+  (cd tools/hclcheck && "$go" build -trimpath -o "$bin/hclcheck" .)
+  echo "$hclcheck_hash" >"$bin/.hclcheck.version"
+fi
+
+go_install helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
+go_install tflint github.com/terraform-linters/tflint "$TFLINT_VERSION"
+go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
+
+# fetch_crds NAME MODULE VERSION SUBDIR FILE...: copies CRD manifests out of a
+# Go module; they are read at test time and never committed.
+fetch_crds() {
+  local name=$1 module=$2 version=$3 subdir=$4
+  shift 4
+  local dest=$crds/$name
+  if [[ -f $dest/.version && $(cat "$dest/.version") == "$version" ]]; then
+    return
+  fi
+  log "fetching $name CRDs $version"
+  local dir
+  dir=$("$go" mod download -json "$module@$version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  for file in "$@"; do
+    cp "$dir/$subdir/$file" "$dest/"
+  done
+  chmod u+w "$dest"/*
+  echo "$version" >"$dest/.version"
+}
+fetch_crds keda github.com/kedacore/keda/v2 "$KEDA_VERSION" config/crd/bases \
+  keda.sh_scaledobjects.yaml keda.sh_triggerauthentications.yaml
+fetch_crds prometheus-operator github.com/prometheus-operator/prometheus-operator \
+  "$PROMETHEUS_OPERATOR_VERSION" example/prometheus-operator-crd \
+  monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_podmonitors.yaml \
+  monitoring.coreos.com_prometheusrules.yaml
+
+# venv NAME REQUIREMENTS: a venv that is rebuilt when its requirements change.
+venv() {
+  local dir=$repo/var/$1 requirements=$2
+  local stamp=$dir/.requirements.sha want
+  want=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [[ -x $dir/bin/python && -f $stamp && $(cat "$stamp") == "$want" ]]; then
+    return
+  fi
+  log "installing $requirements into var/$1"
+  [[ -x $dir/bin/python ]] || python3 -m venv "$dir"
+  "$dir/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  echo "$want" >"$stamp"
+}
+venv venv-checkov tests/deploy/requirements-checkov.txt
+venv venv-deploy tests/deploy/requirements-validate.txt
+
+log "ready: $("$bin/helm" version --short 2>/dev/null), tflint $("$bin/tflint" --version | head -n1 | awk '{print $3}'), checkov $("$repo/var/venv-checkov/bin/checkov" --version)"

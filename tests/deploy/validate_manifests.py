@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Validates rendered Kubernetes manifests offline.
+
+Every document is checked against a schema: built-in kinds against the
+Kubernetes OpenAPI schemas shipped in kubernetes-validate (strict: unknown
+fields are errors), custom resources against the openAPIV3Schema of their CRD
+(KEDA ScaledObject, prometheus-operator ServiceMonitor/PodMonitor/...), read
+from the CRD manifests tests/deploy/install-tools.sh copies out of the
+projects' Go modules. A kind with neither schema is an error, so nothing
+passes unvalidated.
+
+Then the chart policies edgestream promises (docs/deploy.md):
+  - every workload runs as non-root with a read-only root file system, no
+    privilege escalation and all capabilities dropped;
+  - every container has resource requests, and liveness and readiness probes;
+  - workloads are scheduled on hybrid nodes (eks.amazonaws.com/compute-type);
+  - every workload has a PodDisruptionBudget and a ServiceMonitor selects its
+    pods' Service;
+  - a ScaledObject's maxReplicaCount does not exceed the partitions of the
+    topic its Kafka trigger watches, and its Prometheus trigger scales at
+    400 msg/s of raw-data.
+
+Exit status 0 when all documents pass, 1 otherwise; one line per problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+from typing import Any, Iterable
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+HYBRID_SELECTOR = ("eks.amazonaws.com/compute-type", "hybrid")
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
+# Partition counts of the topics (deploy/helm/edgestream-platform creates
+# them); KEDA must never scale a consumer group beyond them.
+TOPIC_PARTITIONS = {"raw-data": 3, "processed-data": 3, "raw-data-dlq": 3, "processor-partials": 1}
+RAW_RATE_THRESHOLD = 400
+
+
+def load_documents(paths: Iterable[pathlib.Path]) -> list[tuple[str, dict[str, Any]]]:
+    documents = []
+    for path in paths:
+        with path.open() as stream:
+            for index, doc in enumerate(yaml.safe_load_all(stream)):
+                if doc is None:
+                    continue
+                if not isinstance(doc, dict):
+                    raise SystemExit(f"{path} document {index}: not a mapping")
+                documents.append((f"{path.name}#{index}", doc))
+    return documents
+
+
+def load_crd_schemas(crd_dir: pathlib.Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> openAPIV3Schema of every served CRD version."""
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in sorted(crd_dir.rglob("*.yaml")):
+        with path.open() as stream:
+            for crd in yaml.safe_load_all(stream):
+                if not crd or crd.get("kind") != "CustomResourceDefinition":
+                    continue
+                group = crd["spec"]["group"]
+                kind = crd["spec"]["names"]["kind"]
+                for version in crd["spec"]["versions"]:
+                    if version.get("served", True) and "schema" in version:
+                        schemas[(f"{group}/{version['name']}", kind)] = version["schema"]["openAPIV3Schema"]
+    if not schemas:
+        raise SystemExit(f"no CRD schemas under {crd_dir}; run tests/deploy/install-tools.sh")
+    return schemas
+
+
+def schema_problems(name: str, doc: dict[str, Any], kube_version: str,
+                    crds: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    key = (doc.get("apiVersion", ""), doc.get("kind", ""))
+    where = f"{name} {key[1]}/{doc.get('metadata', {}).get('name', '?')}"
+    if key in crds:
+        validator = jsonschema.Draft7Validator(crds[key])
+        return [f"{where}: {'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
+                for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))]
+    try:
+        kubernetes_validate.validate(doc, kube_version, strict=True)
+    except kubernetes_validate.SchemaNotFoundError:
+        return [f"{where}: no schema for {key[0]} {key[1]} (neither Kubernetes {kube_version} nor a known CRD)"]
+    except kubernetes_validate.ValidationError as error:
+        path = "/".join(map(str, error.absolute_path)) or "<root>"
+        return [f"{where}: {path}: {error.message}"]
+    return []
+
+
+def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["spec"]["template"]["spec"]
+
+
+def labels_match(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def workload_problems(name: str, doc: dict[str, Any]) -> list[str]:
+    where = f"{name} {doc['kind']}/{doc['metadata']['name']}"
+    spec = pod_spec(doc)
+    problems = []
+    pod_security = spec.get("securityContext", {})
+    if pod_security.get("runAsNonRoot") is not True:
+        problems.append(f"{where}: pod securityContext.runAsNonRoot is not true")
+    if spec.get("nodeSelector", {}).get(HYBRID_SELECTOR[0]) != HYBRID_SELECTOR[1]:
+        problems.append(f"{where}: not scheduled on hybrid nodes (nodeSelector {HYBRID_SELECTOR[0]}: {HYBRID_SELECTOR[1]})")
+    for container in spec.get("initContainers", []) + spec["containers"]:
+        cwhere = f"{where} container {container['name']}"
+        security = container.get("securityContext", {})
+        if security.get("readOnlyRootFilesystem") is not True:
+            problems.append(f"{cwhere}: root file system is not read-only")
+        if security.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{cwhere}: allowPrivilegeEscalation is not false")
+        if "ALL" not in security.get("capabilities", {}).get("drop", []):
+            problems.append(f"{cwhere}: capabilities are not all dropped")
+        if security.get("privileged"):
+            problems.append(f"{cwhere}: privileged")
+        run_as_user = security.get("runAsUser", pod_security.get("runAsUser"))
+        if run_as_user == 0:
+            problems.append(f"{cwhere}: runs as uid 0")
+        if not container.get("resources", {}).get("requests"):
+            problems.append(f"{cwhere}: no resource requests")
+        for probe in ("livenessProbe", "readinessProbe"):
+            if probe not in container:
+                problems.append(f"{cwhere}: no {probe}")
+    return problems
+
+
+def coverage_problems(documents: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Every workload needs a PDB and a ServiceMonitor that reach its pods."""
+    problems = []
+    by_kind: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for name, doc in documents:
+        by_kind.setdefault(doc.get("kind", ""), []).append((name, doc))
+    for name, doc in documents:
+        if doc.get("kind") not in WORKLOAD_KINDS:
+            continue
+        where = f"{name} {doc['kind']}/{doc['metadata']['name']}"
+        namespace = doc["metadata"].get("namespace")
+        pod_labels = doc["spec"]["template"]["metadata"].get("labels", {})
+        pdbs = [p for _, p in by_kind.get("PodDisruptionBudget", [])
+                if p["metadata"].get("namespace") == namespace
+                and labels_match(p["spec"]["selector"].get("matchLabels", {}), pod_labels)]
+        if not pdbs:
+            problems.append(f"{where}: no PodDisruptionBudget selects its pods")
+        services = [s for _, s in by_kind.get("Service", [])
+                    if s["metadata"].get("namespace") == namespace
+                    and s["spec"].get("selector") and labels_match(s["spec"]["selector"], pod_labels)]
+        monitored = any(
+            labels_match(m["spec"]["selector"].get("matchLabels", {}), s["metadata"].get("labels", {}))
+            for _, m in by_kind.get("ServiceMonitor", []) for s in services
+            if namespace in m["spec"].get("namespaceSelector", {}).get("matchNames", [namespace]))
+        if not monitored:
+            problems.append(f"{where}: no ServiceMonitor selects a Service of its pods")
+    return problems
+
+
+def scaledobject_problems(name: str, doc: dict[str, Any], documents: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    where = f"{name} ScaledObject/{doc['metadata']['name']}"
+    spec = doc["spec"]
+    problems = []
+    target = spec["scaleTargetRef"]
+    if not any(d.get("kind") == target.get("kind", "Deployment") and d["metadata"]["name"] == target["name"]
+               and d["metadata"].get("namespace") == doc["metadata"].get("namespace") for _, d in documents):
+        problems.append(f"{where}: scale target {target.get('kind', 'Deployment')}/{target['name']} is not in the release")
+    kafka = [t for t in spec["triggers"] if t["type"] == "kafka"]
+    prometheus = [t for t in spec["triggers"] if t["type"] == "prometheus"]
+    if not kafka:
+        problems.append(f"{where}: no Kafka consumer-lag trigger")
+    for trigger in kafka:
+        topic = trigger["metadata"].get("topic")
+        partitions = TOPIC_PARTITIONS.get(topic)
+        if partitions is None:
+            problems.append(f"{where}: Kafka trigger watches unknown topic {topic!r}")
+        elif spec.get("maxReplicaCount", 100) > partitions:
+            problems.append(f"{where}: maxReplicaCount {spec.get('maxReplicaCount', 100)} exceeds the {partitions} partitions of {topic}")
+        if not trigger["metadata"].get("consumerGroup"):
+            problems.append(f"{where}: Kafka trigger without consumerGroup")
+    if not prometheus:
+        problems.append(f"{where}: no Prometheus raw-data rate trigger")
+    for trigger in prometheus:
+        if 'topic="raw-data"' not in trigger["metadata"].get("query", ""):
+            problems.append(f"{where}: Prometheus trigger does not measure the raw-data rate")
+        if float(trigger["metadata"].get("threshold", "nan")) != RAW_RATE_THRESHOLD:
+            problems.append(f"{where}: Prometheus trigger threshold is not {RAW_RATE_THRESHOLD} msg/s")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kube-version", required=True, help="Kubernetes version of the OpenAPI schemas, e.g. 1.34.0")
+    parser.add_argument("--crds", required=True, type=pathlib.Path, help="directory of CRD manifests")
+    parser.add_argument("manifests", nargs="+", type=pathlib.Path)
+    args = parser.parse_args()
+
+    crds = load_crd_schemas(args.crds)
+    problems: list[str] = []
+    checked = 0
+    for manifest in args.manifests:
+        documents = load_documents([manifest])
+        for name, doc in documents:
+            checked += 1
+            problems += schema_problems(name, doc, args.kube_version, crds)
+            if doc.get("kind") in WORKLOAD_KINDS:
+                problems += workload_problems(name, doc)
+            if doc.get("kind") == "ScaledObject":
+                problems += scaledobject_problems(name, doc, documents)
+        problems += coverage_problems(documents)
+
+    for problem in problems:
+        print(problem)
+    print(f"validate_manifests: {checked} documents, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,4 @@
+variable "region" {
+  description = "AWS region to deploy into."
+  type = string
+}
