@@ -48,7 +48,11 @@ class SimulatorMetrics {
                          .Name("edgestream_simulator_target_rate_messages_per_second")
                          .Help("Configured aggregate send rate (0: unlimited)")
                          .Register(registry)
-                         .Add({})) {}
+                         .Add({})) {
+    // The usual failure (the broker unreachable until messages time out)
+    // exists from the start, at 0, so its rate reads 0 rather than no data.
+    errors_.Add({{"reason", rd_kafka_err2name(RD_KAFKA_RESP_ERR__MSG_TIMED_OUT)}});
+  }
 
   void delivered(size_t bytes, int64_t latency_us) {
     sent_.Increment();

@@ -1,0 +1,609 @@
+#include "edgestream/processor/processor.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "edgestream/common/log.h"
+#include "edgestream/common/metrics.h"
+#include "edgestream/common/shutdown.h"
+#include "edgestream/common/timestamp.h"
+#include "edgestream/processor/reading.h"
+#include "processor_metrics.h"
+
+namespace edgestream::processor {
+namespace {
+
+const Logger kLog("processor");
+
+// Offsets below zero are librdkafka's logical offsets (beginning, end, stored).
+constexpr int64_t kNoOffset = -1;
+// Upper bound on blocking broker calls inside the loop (commit, committed
+// offsets, seek); past it the call's error decides retry, abort or exit.
+constexpr int kBrokerCallTimeoutMs = 30'000;
+// Messages consumed per loop turn before checking whether it is time to commit.
+constexpr int kPollBatch = 5000;
+
+struct ConsumerGroupMetadataDeleter {
+  void operator()(rd_kafka_consumer_group_metadata_t* metadata) const {
+    rd_kafka_consumer_group_metadata_destroy(metadata);
+  }
+};
+using ConsumerGroupMetadata =
+    std::unique_ptr<rd_kafka_consumer_group_metadata_t, ConsumerGroupMetadataDeleter>;
+
+// State of one assigned raw-data partition.
+struct InputPartition {
+  PartitionWindows windows;
+  int64_t next_offset = kNoOffset;  // offset after the last record consumed
+  // Records below this offset were published before (they are being replayed
+  // only to rebuild open windows): they feed the windows and nothing else.
+  int64_t replay_until = kNoOffset;
+  std::optional<EventTime> last_sent_watermark;
+};
+
+// State of the partials partition, when this instance owns it.
+struct MergerPartition {
+  PartialMerger merger;
+  int64_t next_offset = kNoOffset;
+};
+
+void set_metadata(rd_kafka_topic_partition_t& partition, const std::string& text) {
+  // The list's destructor frees metadata with free().
+  std::free(partition.metadata);
+  partition.metadata = std::malloc(text.size());
+  std::memcpy(partition.metadata, text.data(), text.size());
+  partition.metadata_size = text.size();
+}
+
+std::string_view metadata_of(const rd_kafka_topic_partition_t& partition) {
+  if (partition.metadata == nullptr) return {};
+  return {static_cast<const char*>(partition.metadata), partition.metadata_size};
+}
+
+class Processor {
+ public:
+  explicit Processor(const ProcessorConfig& config) : config_(config) {}
+
+  Status start();
+  Status run_loop();
+  // Commits what is done and leaves the group; called on every exit path.
+  void shut_down();
+
+  // librdkafka calls this from rd_kafka_consumer_poll on our thread.
+  void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+
+ private:
+  Status process(const rd_kafka_message_t& message);
+  Status process_raw(const rd_kafka_message_t& message, InputPartition& state);
+  Status process_partial(const rd_kafka_message_t& message, MergerPartition& state);
+  Status produce(const std::string& topic, int32_t partition, std::string_view key,
+                 std::string_view value, rd_kafka_headers_t* headers = nullptr);
+  Status ensure_transaction();
+  // Closes ready windows, produces their results, sends offsets and commits.
+  Status commit();
+  Status handle(const Error& error);
+  // Aborts the open transaction and rewinds every assigned partition to its
+  // committed offset and checkpoint.
+  Status abort_and_rewind();
+  // Reads committed offsets and checkpoints for `partitions`, builds their
+  // state and sets each element's offset to where consumption must resume.
+  Status restore(rd_kafka_topic_partition_list_t* partitions);
+  void update_lag();
+
+  ProcessorConfig config_;
+  int32_t input_partitions_ = 0;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<ProcessorMetrics> metrics_;
+  // Declared before the consumer so it is destroyed after it: the rebalance
+  // callback that runs while the consumer closes still commits through it.
+  kafka::Handle producer_;
+  kafka::Handle consumer_;
+  RecordParser parser_;
+  std::map<int32_t, InputPartition> inputs_;
+  std::optional<MergerPartition> merger_;
+  bool in_transaction_ = false;
+  bool dirty_ = false;  // consumed or produced something since the last commit
+  std::optional<Error> rebalance_error_;
+  bool received_assignment_ = false;
+  std::chrono::steady_clock::time_point transaction_started_;
+  std::string buffer_;
+};
+
+extern "C" void rebalance_trampoline(rd_kafka_t* /*consumer*/, rd_kafka_resp_err_t err,
+                                     rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<Processor*>(opaque)->on_rebalance(err, partitions);
+}
+
+Status Processor::start() {
+  auto server = MetricsServer::start(config_.metrics_address);
+  if (!server) return server.error();
+  metrics_server_ = std::move(server).value();
+  metrics_ = std::make_unique<ProcessorMetrics>(metrics_server_->registry(), config_.input_topic,
+                                                config_.partials_topic);
+
+  std::string instance = config_.instance_id;
+  kafka::Properties producer_properties{
+      {"bootstrap.servers", config_.bootstrap_servers},
+      {"client.id", "edgestream-processor-" + instance},
+      {"transactional.id", config_.group_id + "-" + instance},
+      {"transaction.timeout.ms", std::to_string(config_.transaction_timeout.count())},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"linger.ms", "5"},
+      {"compression.type", "lz4"},
+      {"queue.buffering.max.messages", "1000000"},
+  };
+  producer_properties.insert(producer_properties.end(), config_.kafka_overrides.begin(),
+                             config_.kafka_overrides.end());
+  auto producer_conf = kafka::make_conf(producer_properties);
+  if (!producer_conf) return producer_conf.error();
+  auto producer = kafka::make_client(RD_KAFKA_PRODUCER, std::move(producer_conf).value());
+  if (!producer) return producer.error();
+  producer_ = std::move(producer).value();
+
+  for (const std::string& topic : {config_.output_topic, config_.dead_letter_topic}) {
+    auto count = kafka::partition_count(producer_.get(), topic,
+                                        static_cast<int>(config_.startup_timeout.count()));
+    if (!count) return count.error().with_context("cannot reach Kafka at " + config_.bootstrap_servers);
+  }
+  auto inputs = kafka::partition_count(producer_.get(), config_.input_topic,
+                                       static_cast<int>(config_.startup_timeout.count()));
+  if (!inputs) return inputs.error().with_context("cannot reach Kafka at " + config_.bootstrap_servers);
+  input_partitions_ = inputs.value();
+  auto partials = kafka::partition_count(producer_.get(), config_.partials_topic,
+                                         static_cast<int>(config_.startup_timeout.count()));
+  if (!partials) return partials.error();
+  if (partials.value() != 1) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "topic '" + config_.partials_topic + "' has " + std::to_string(partials.value()) +
+                     " partitions; it needs exactly 1 so one instance merges each window");
+  }
+
+  // Aborts any transaction a previous incarnation of this instance left open.
+  if (kafka::KafkaError error{rd_kafka_init_transactions(producer_.get(), kBrokerCallTimeoutMs)}) {
+    return kafka::classify(error.get(), "initialising transactions");
+  }
+
+  kafka::Properties consumer_properties{
+      {"bootstrap.servers", config_.bootstrap_servers},
+      {"client.id", "edgestream-processor-" + instance},
+      {"group.id", config_.group_id},
+      {"isolation.level", "read_committed"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+  };
+  for (const auto& [key, value] : config_.kafka_overrides) {
+    // Producer-only keys in the shared overrides would be rejected here.
+    if (key.rfind("transaction", 0) != 0) consumer_properties.emplace_back(key, value);
+  }
+  auto consumer_conf = kafka::make_conf(consumer_properties);
+  if (!consumer_conf) return consumer_conf.error();
+  rd_kafka_conf_set_rebalance_cb(consumer_conf.value().get(), rebalance_trampoline);
+  rd_kafka_conf_set_opaque(consumer_conf.value().get(), this);
+  auto consumer = kafka::make_client(RD_KAFKA_CONSUMER, std::move(consumer_conf).value());
+  if (!consumer) return consumer.error();
+  consumer_ = std::move(consumer).value();
+  rd_kafka_poll_set_consumer(consumer_.get());
+
+  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(2));
+  rd_kafka_topic_partition_list_add(topics.get(), config_.input_topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_topic_partition_list_add(topics.get(), config_.partials_topic.c_str(), RD_KAFKA_PARTITION_UA);
+  if (auto err = rd_kafka_subscribe(consumer_.get(), topics.get()); err) {
+    return Error(ErrorKind::kFatal, std::string("subscribing: ") + rd_kafka_err2str(err));
+  }
+  kLog.info("instance '", instance, "' consuming ", config_.input_topic, " (", input_partitions_,
+            " partitions) and ", config_.partials_topic, " in group ", config_.group_id, " at ",
+            config_.bootstrap_servers);
+  return Status::success();
+}
+
+Status Processor::restore(rd_kafka_topic_partition_list_t* partitions) {
+  if (auto err = rd_kafka_committed(consumer_.get(), partitions, kBrokerCallTimeoutMs); err) {
+    return Error(ErrorKind::kRetriable,
+                 std::string("reading committed offsets: ") + rd_kafka_err2str(err));
+  }
+  for (int i = 0; i < partitions->cnt; ++i) {
+    rd_kafka_topic_partition_t& partition = partitions->elems[i];
+    int64_t committed = partition.offset;  // RD_KAFKA_OFFSET_INVALID when never committed
+    std::string_view metadata = metadata_of(partition);
+    if (config_.input_topic == partition.topic) {
+      auto checkpoint = committed >= 0 ? decode_checkpoint(metadata) : std::nullopt;
+      InputPartition state{checkpoint ? PartitionWindows(config_.windows, *checkpoint)
+                                      : PartitionWindows(config_.windows),
+                           kNoOffset, kNoOffset, std::nullopt};
+      if (checkpoint) {
+        state.replay_until = committed;
+        partition.offset = checkpoint->replay_from;
+        if (checkpoint->has_watermark) state.last_sent_watermark = checkpoint->watermark;
+        kLog.info(partition.topic, "/", partition.partition, ": resuming at ", committed,
+                  ", replaying open windows from ", checkpoint->replay_from);
+      } else if (committed < 0) {
+        partition.offset = RD_KAFKA_OFFSET_BEGINNING;
+        kLog.info(partition.topic, "/", partition.partition, ": no committed offset, starting at the beginning");
+      }
+      inputs_.insert_or_assign(partition.partition, std::move(state));
+    } else if (config_.partials_topic == partition.topic) {
+      auto checkpoint = committed >= 0 ? decode_merger_checkpoint(metadata) : std::nullopt;
+      if (checkpoint) {
+        merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_, *checkpoint), kNoOffset});
+        partition.offset = checkpoint->replay_from;
+      } else {
+        merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_), kNoOffset});
+        if (committed < 0) partition.offset = RD_KAFKA_OFFSET_BEGINNING;
+      }
+      kLog.info(partition.topic, "/", partition.partition, ": merging partial aggregates from offset ",
+                partition.offset);
+    }
+  }
+  return Status::success();
+}
+
+void Processor::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    received_assignment_ = true;
+    if (auto status = restore(partitions); !status) {
+      rebalance_error_ = status.error();
+      return;
+    }
+    kafka::KafkaError error{rd_kafka_incremental_assign(consumer_.get(), partitions)};
+    if (error) rebalance_error_ = kafka::classify(error.get(), "assigning partitions");
+    return;
+  }
+  // Revoked or lost. Work already done for these partitions is committed
+  // first (a new owner starts from it); lost partitions may already belong to
+  // someone else, so their uncommitted work is abandoned with the transaction.
+  if (rd_kafka_assignment_lost(consumer_.get())) {
+    kLog.warn("partitions lost; aborting the open transaction");
+    if (auto status = abort_and_rewind(); !status) rebalance_error_ = status.error();
+  } else if (dirty_) {
+    if (auto status = commit(); !status) rebalance_error_ = status.error();
+  }
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const auto& partition = partitions->elems[i];
+    if (config_.input_topic == partition.topic) {
+      inputs_.erase(partition.partition);
+      metrics_->forget_lag(partition.topic, partition.partition);
+    } else if (config_.partials_topic == partition.topic) {
+      merger_.reset();
+    }
+  }
+  kafka::KafkaError error{rd_kafka_incremental_unassign(consumer_.get(), partitions)};
+  if (error && !rebalance_error_) rebalance_error_ = kafka::classify(error.get(), "unassigning partitions");
+}
+
+Status Processor::ensure_transaction() {
+  if (in_transaction_) return Status::success();
+  if (kafka::KafkaError error{rd_kafka_begin_transaction(producer_.get())}) {
+    return kafka::classify(error.get(), "beginning a transaction");
+  }
+  in_transaction_ = true;
+  transaction_started_ = std::chrono::steady_clock::now();
+  return Status::success();
+}
+
+Status Processor::produce(const std::string& topic, int32_t partition, std::string_view key,
+                          std::string_view value, rd_kafka_headers_t* headers) {
+  if (auto status = ensure_transaction(); !status) return status;
+  while (true) {
+    rd_kafka_resp_err_t err = kafka::produce_copy(producer_.get(), topic, partition, key, value, headers);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      dirty_ = true;
+      return Status::success();
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(producer_.get(), 10);
+      continue;
+    }
+    if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not taken on failure
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      std::array<char, 512> reason{};
+      rd_kafka_fatal_error(producer_.get(), reason.data(), reason.size());
+      return Error(ErrorKind::kFatal, std::string("producer fenced or failed: ") + reason.data());
+    }
+    return Error(ErrorKind::kAbort, "producing to " + topic + ": " + rd_kafka_err2str(err));
+  }
+}
+
+Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition& state) {
+  const int64_t offset = message.offset;
+  state.next_offset = offset + 1;
+  std::string_view payload(static_cast<const char*>(message.payload), message.len);
+  ParseResult parsed = parser_.parse(payload);
+
+  if (offset < state.replay_until) {
+    // Already published before the last commit: only rebuild window state.
+    if (parsed.ok && filter(parsed.reading) == FilterVerdict::kKeep) {
+      (void)state.windows.add(parsed.reading, offset);
+    }
+    return Status::success();
+  }
+  dirty_ = true;
+  auto& staged = metrics_->staged();
+  ++staged.records_in_raw;
+
+  if (!parsed.ok) {
+    ++staged.dead_lettered[parsed.reason];
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
+    auto add = [headers](const char* name, std::string_view value) {
+      rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
+    };
+    std::string partition_text = std::to_string(message.partition);
+    std::string offset_text = std::to_string(offset);
+    add("edgestream.reason", to_string(parsed.reason));
+    add("edgestream.detail", parsed.detail);
+    add("edgestream.source.topic", config_.input_topic);
+    add("edgestream.source.partition", partition_text);
+    add("edgestream.source.offset", offset_text);
+    std::string_view key(static_cast<const char*>(message.key), message.key_len);
+    // Unchanged payload and key, so the record can be fixed and replayed.
+    return produce(config_.dead_letter_topic, RD_KAFKA_PARTITION_UA, key, payload, headers);
+  }
+
+  FilterVerdict verdict = filter(parsed.reading);
+  if (verdict != FilterVerdict::kKeep) {
+    ++staged.rejected[verdict == FilterVerdict::kStatusNotOk ? 0 : 1];
+    return Status::success();
+  }
+  if (state.windows.add(parsed.reading, offset) == PartitionWindows::AddOutcome::kLate) ++staged.late;
+
+  buffer_.clear();
+  encode_reading(buffer_, parsed.reading);
+  ++staged.readings_out;
+  auto now = std::chrono::system_clock::now();
+  metrics_->event_latency().observe(
+      std::chrono::duration<double>(now - parsed.reading.timestamp).count());
+  rd_kafka_timestamp_type_t timestamp_type;
+  int64_t appended_ms = rd_kafka_message_timestamp(&message, &timestamp_type);
+  if (appended_ms >= 0) {
+    metrics_->processing_latency().observe(
+        std::chrono::duration<double>(now - EventTime{Millis{appended_ms}}).count());
+  }
+  return produce(config_.output_topic, RD_KAFKA_PARTITION_UA, parsed.reading.device_id, buffer_);
+}
+
+Status Processor::process_partial(const rd_kafka_message_t& message, MergerPartition& state) {
+  state.next_offset = message.offset + 1;
+  dirty_ = true;
+  ++metrics_->staged().records_in_partials;
+  std::string_view payload(static_cast<const char*>(message.payload), message.len);
+  auto batch = decode_partial_batch(payload);
+  if (!batch) {
+    // Only this program writes the topic: an unreadable batch is a bug or a
+    // foreign writer. Skipping it would silently change aggregates.
+    return Error(ErrorKind::kFatal, config_.partials_topic + "/0 offset " +
+                                        std::to_string(message.offset) +
+                                        ": not a partial-aggregate batch; is another program writing this topic?");
+  }
+  state.merger.add(*batch, message.offset, std::chrono::steady_clock::now());
+  return Status::success();
+}
+
+Status Processor::process(const rd_kafka_message_t& message) {
+  const char* topic = rd_kafka_topic_name(message.rkt);
+  if (config_.input_topic == topic) {
+    auto it = inputs_.find(message.partition);
+    if (it == inputs_.end()) return Status::success();  // revoked meanwhile
+    return process_raw(message, it->second);
+  }
+  if (config_.partials_topic == topic && merger_) return process_partial(message, *merger_);
+  return Status::success();
+}
+
+Status Processor::commit() {
+  // Close windows whose watermark passed: per-device aggregates go straight
+  // out, fleet partials (and watermark progress) go to the merger's topic.
+  for (auto& [partition, state] : inputs_) {
+    if (state.next_offset < state.replay_until) continue;  // still replaying
+    ClosedWindows closed = state.windows.close_ready();
+    for (const auto& device : closed.device_aggregates) {
+      buffer_.clear();
+      encode_device_aggregate(buffer_, device.device_id, device.aggregate, config_.windows.size);
+      ++metrics_->staged().device_aggregates_out;
+      if (auto status = produce(config_.output_topic, RD_KAFKA_PARTITION_UA, device.device_id, buffer_); !status) {
+        return status;
+      }
+    }
+    auto watermark = state.windows.watermark();
+    if (watermark && (!closed.fleet_partials.empty() || state.last_sent_watermark != watermark)) {
+      PartialBatch batch{partition, *watermark, std::move(closed.fleet_partials)};
+      if (auto status = produce(config_.partials_topic, 0, {}, encode_partial_batch(batch)); !status) {
+        return status;
+      }
+      state.last_sent_watermark = watermark;
+    }
+  }
+  if (merger_) {
+    for (const Aggregate& aggregate : merger_->merger.take_final(std::chrono::steady_clock::now())) {
+      buffer_.clear();
+      encode_aggregate(buffer_, aggregate, config_.windows.size);
+      ++metrics_->staged().aggregates_out;
+      std::string key = format_rfc3339(aggregate.window_start);
+      if (auto status = produce(config_.output_topic, RD_KAFKA_PARTITION_UA, key, buffer_); !status) {
+        return status;
+      }
+    }
+  }
+  if (!dirty_) return Status::success();
+  if (auto status = ensure_transaction(); !status) return status;
+
+  kafka::PartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(inputs_.size()) + 1));
+  for (const auto& [partition, state] : inputs_) {
+    if (state.next_offset < 0) continue;  // nothing consumed yet
+    auto* element = rd_kafka_topic_partition_list_add(offsets.get(), config_.input_topic.c_str(), partition);
+    // During replay the committed position must not move backwards.
+    int64_t position = std::max(state.next_offset, state.replay_until);
+    element->offset = position;
+    set_metadata(*element, encode_checkpoint(state.windows.checkpoint(position)));
+  }
+  if (merger_ && merger_->next_offset >= 0) {
+    auto* element = rd_kafka_topic_partition_list_add(offsets.get(), config_.partials_topic.c_str(), 0);
+    element->offset = merger_->next_offset;
+    set_metadata(*element, encode_merger_checkpoint(merger_->merger.checkpoint(merger_->next_offset)));
+  }
+  if (offsets->cnt > 0) {
+    ConsumerGroupMetadata group(rd_kafka_consumer_group_metadata(consumer_.get()));
+    if (kafka::KafkaError error{rd_kafka_send_offsets_to_transaction(
+            producer_.get(), offsets.get(), group.get(), kBrokerCallTimeoutMs)}) {
+      return kafka::classify(error.get(), "sending offsets to the transaction");
+    }
+  }
+  if (kafka::KafkaError error{rd_kafka_commit_transaction(producer_.get(), kBrokerCallTimeoutMs)}) {
+    return kafka::classify(error.get(), "committing the transaction");
+  }
+  in_transaction_ = false;
+  dirty_ = false;
+  metrics_->transaction_committed();
+  size_t open = merger_ ? merger_->merger.open_windows() : 0;
+  for (const auto& [partition, state] : inputs_) open += state.windows.open_windows();
+  metrics_->set_open_windows(open);
+  return Status::success();
+}
+
+Status Processor::abort_and_rewind() {
+  if (in_transaction_) {
+    if (kafka::KafkaError error{rd_kafka_abort_transaction(producer_.get(), kBrokerCallTimeoutMs)}) {
+      return kafka::classify(error.get(), "aborting the transaction");
+    }
+    in_transaction_ = false;
+  }
+  dirty_ = false;
+  metrics_->transaction_aborted();
+  kafka::PartitionList assignment;
+  {
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (auto err = rd_kafka_assignment(consumer_.get(), &raw); err) {
+      return Error(ErrorKind::kFatal, std::string("reading the assignment: ") + rd_kafka_err2str(err));
+    }
+    assignment.reset(raw);
+  }
+  if (assignment->cnt == 0) return Status::success();
+  if (auto status = restore(assignment.get()); !status) return status;
+  kafka::KafkaError error{rd_kafka_seek_partitions(consumer_.get(), assignment.get(), kBrokerCallTimeoutMs)};
+  if (error) return kafka::classify(error.get(), "rewinding to the committed offsets");
+  kLog.warn("transaction aborted; rewound ", assignment->cnt, " partitions to their committed offsets");
+  return Status::success();
+}
+
+Status Processor::handle(const Error& error) {
+  switch (error.kind()) {
+    case ErrorKind::kRetriable:
+    case ErrorKind::kAbort:
+      kLog.warn(error.message(), "; aborting and replaying from the last commit");
+      return abort_and_rewind();
+    case ErrorKind::kFatal:
+    case ErrorKind::kInvalidInput:
+    case ErrorKind::kInvalidConfig:
+      return error;
+  }
+  return error;
+}
+
+void Processor::update_lag() {
+  for (const auto& [partition, state] : inputs_) {
+    int64_t low = 0, high = 0;
+    if (rd_kafka_get_watermark_offsets(consumer_.get(), config_.input_topic.c_str(), partition, &low,
+                                       &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        state.next_offset >= 0) {
+      metrics_->set_lag(config_.input_topic, partition, std::max<int64_t>(0, high - state.next_offset));
+    }
+  }
+}
+
+Status Processor::run_loop() {
+  auto last_commit = std::chrono::steady_clock::now();
+  while (!shutdown_requested()) {
+    for (int i = 0; i < kPollBatch; ++i) {
+      kafka::Message message{rd_kafka_consumer_poll(consumer_.get(), i == 0 ? 100 : 0)};
+      if (rebalance_error_) {
+        Error error = *rebalance_error_;
+        rebalance_error_.reset();
+        if (auto status = handle(error); !status) return status;
+      }
+      if (!message) break;
+      if (message->err) {
+        if (message->err == RD_KAFKA_RESP_ERR__FATAL) {
+          std::array<char, 512> reason{};
+          rd_kafka_fatal_error(consumer_.get(), reason.data(), reason.size());
+          return Error(ErrorKind::kFatal, std::string("consumer failed: ") + reason.data());
+        }
+        kLog.warn("consumer: ", rd_kafka_message_errstr(message.get()));
+        continue;
+      }
+      if (auto status = process(*message); !status) {
+        if (auto handled = handle(status.error()); !handled) return handled;
+        break;
+      }
+    }
+    rd_kafka_poll(producer_.get(), 0);
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_commit >= config_.commit_interval) {
+      last_commit = now;
+      if (auto status = commit(); !status) {
+        if (auto handled = handle(status.error()); !handled) return handled;
+      }
+      update_lag();
+    }
+  }
+  return Status::success();
+}
+
+void Processor::shut_down() {
+  if (!consumer_) return;
+  if (dirty_ && !rebalance_error_) {
+    if (auto status = commit(); !status) {
+      kLog.warn("final commit failed (", status.error().message(), "); the next start replays it");
+      if (in_transaction_) {
+        kafka::KafkaError ignored{rd_kafka_abort_transaction(producer_.get(), kBrokerCallTimeoutMs)};
+        in_transaction_ = false;
+      }
+    }
+  }
+  // Leaves the group cleanly; the revoke callback commits nothing further.
+  rd_kafka_consumer_close(consumer_.get());
+  if (received_assignment_) {
+    consumer_.reset();
+  } else {
+    // librdkafka 2.0.2 aborts in rd_kafka_destroy when a cooperative-sticky
+    // consumer is destroyed before its first assignment (librdkafka issue
+    // 4312, fixed in 2.3.0). The consumer has left the group; the handle is
+    // parked, still reachable, until the process exits a moment later.
+    static auto* parked_before_first_assignment = new kafka::Handle();
+    *parked_before_first_assignment = std::move(consumer_);
+  }
+  rd_kafka_flush(producer_.get(), kBrokerCallTimeoutMs);
+}
+
+}  // namespace
+
+Status validate(const ProcessorConfig& config) {
+  auto invalid = [](const std::string& message) { return Error(ErrorKind::kInvalidConfig, message); };
+  if (config.bootstrap_servers.empty()) return invalid("bootstrap servers are empty; set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS");
+  if (config.instance_id.empty()) return invalid("instance id is empty; set --instance-id or HOSTNAME");
+  if (config.windows.size <= Millis{0}) return invalid("--window-seconds must be positive");
+  if (config.windows.allowed_lateness < Millis{0}) return invalid("--allowed-lateness-seconds must not be negative");
+  if (config.commit_interval <= std::chrono::milliseconds{0}) return invalid("--commit-interval-ms must be positive");
+  // A transaction must be able to commit well within its timeout, or the
+  // broker aborts it under us.
+  if (config.transaction_timeout < 5 * config.commit_interval) {
+    return invalid("--transaction-timeout-ms must be at least 5 x --commit-interval-ms");
+  }
+  return Status::success();
+}
+
+Status run(const ProcessorConfig& config) {
+  if (auto status = validate(config); !status) return status;
+  Processor processor(config);
+  Status status = processor.start();
+  if (status) status = processor.run_loop();
+  processor.shut_down();
+  return status;
+}
+
+}  // namespace edgestream::processor

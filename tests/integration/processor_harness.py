@@ -1,0 +1,288 @@
+"""Shared pieces of the processor's integration tests: per-test topics, a
+dataset generator, an independent reference model of the processor's
+semantics (docs/processing-semantics.md), and readers of its output.
+
+The reference model is written from the documented contract, not from the
+C++ code: per input partition, in offset order, a kept reading is late iff its
+window's end is at or before that partition's watermark (largest kept event
+time so far minus the allowed lateness); the fleet aggregate of a window is
+final once every partition's watermark has reached the window's end.
+"""
+import collections
+import datetime
+import json
+import math
+import os
+import random
+import signal
+import subprocess
+import time
+import uuid
+
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+PARTITIONS = 3
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def to_ms(text):
+    """RFC 3339 text -> epoch milliseconds (Python's own parser, not ours)."""
+    value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def from_ms(ms):
+    value = EPOCH + datetime.timedelta(milliseconds=ms)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+
+
+class Topics:
+    """Fresh topics for one test, so tests never see each other's data."""
+
+    def __init__(self, bootstrap):
+        self.bootstrap = bootstrap
+        tag = uuid.uuid4().hex[:10]
+        self.raw = f"raw-{tag}"
+        self.processed = f"processed-{tag}"
+        self.dlq = f"dlq-{tag}"
+        self.partials = f"partials-{tag}"
+        self.group = f"processor-{tag}"
+        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+        specs = [NewTopic(self.raw, PARTITIONS, 1), NewTopic(self.processed, PARTITIONS, 1),
+                 NewTopic(self.dlq, PARTITIONS, 1), NewTopic(self.partials, 1, 1)]
+        for future in self.admin.create_topics(specs).values():
+            future.result(30)
+
+    def delete(self):
+        names = [self.raw, self.processed, self.dlq, self.partials]
+        for future in self.admin.delete_topics(names).values():
+            try:
+                future.result(30)
+            except Exception:  # deletion is best effort; topics are unique per test
+                pass
+
+
+def reading(device, ms, temperature, humidity=50.0, status="OK"):
+    return {"device_id": device, "timestamp": from_ms(ms), "temperature": temperature,
+            "humidity": humidity, "status": status}
+
+
+def make_dataset(seed, records, start_ms, span_ms, devices=20):
+    """Readings in event-time order, each with the partition it goes to
+    (device index mod PARTITIONS, so every device stays in one partition).
+    Includes filter edge cases: 100 kept, 100.0001 dropped, "ok" dropped."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(records):
+        ms = start_ms + i * span_ms // records
+        device = rng.randrange(devices)
+        roll = rng.random()
+        if roll < 0.02:
+            status = rng.choice(["ERROR", "ok", "OK ", "WARN"])
+        else:
+            status = "OK"
+        if roll > 0.995:
+            temperature = 100.0
+        elif roll > 0.99:
+            temperature = 100.0001
+        elif roll > 0.98:
+            temperature = round(rng.uniform(100.5, 130), 2)
+        else:
+            temperature = round(rng.uniform(40, 99.9), 2)
+        out.append((device % PARTITIONS, reading(f"device{device:03d}", ms, temperature,
+                                                 round(rng.uniform(0, 100), 1), status)))
+    return out
+
+
+def flush_records(ms):
+    """One valid reading per partition far in the future: advances every
+    partition's watermark past the dataset so all its windows close."""
+    return [(p, reading(f"flush{p}", ms, 20.0)) for p in range(PARTITIONS)]
+
+
+def produce(bootstrap, topic, records):
+    """records: (partition, dict-or-bytes). Keys are device ids for readings."""
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                         "linger.ms": 5})
+    for partition, record in records:
+        if isinstance(record, dict):
+            producer.produce(topic, json.dumps(record).encode(), key=record["device_id"].encode(),
+                             partition=partition)
+        else:
+            producer.produce(topic, record, key=b"bad", partition=partition)
+        producer.poll(0)
+    assert producer.flush(60) == 0, "records not delivered to the broker"
+
+
+def kept(record):
+    return record["status"] == "OK" and record["temperature"] <= 100
+
+
+class Expected:
+    """What the processor must publish for `records` (all valid)."""
+
+    def __init__(self, records, window_ms=60_000, lateness_ms=5_000):
+        self.readings = collections.Counter()
+        self.late = 0
+        fleet = {}
+        device = {}
+        watermark = {}
+        for partition, record in records:
+            if not kept(record):
+                continue
+            ms = to_ms(record["timestamp"])
+            self.readings[(record["device_id"], from_ms(ms), record["temperature"],
+                           record["humidity"], record["status"])] += 1
+            start = ms - ms % window_ms
+            mark = watermark.get(partition)
+            if mark is not None and start + window_ms <= mark:
+                self.late += 1
+                continue
+            fleet.setdefault(start, []).append(record["temperature"])
+            device.setdefault((record["device_id"], start, partition), []).append(record["temperature"])
+            watermark[partition] = ms - lateness_ms if mark is None else max(mark, ms - lateness_ms)
+        final = min(watermark.get(p, -math.inf) for p in range(PARTITIONS))
+        self.aggregates = {start: values for start, values in fleet.items() if start + window_ms <= final}
+        self.device_aggregates = {(dev, start): values for (dev, start, p), values in device.items()
+                                  if start + window_ms <= watermark[p]}
+        self.window_ms = window_ms
+
+
+class Output:
+    """Everything a read_committed consumer sees on processed-data, by type."""
+
+    def __init__(self, records):
+        self.readings = collections.Counter()
+        self.aggregates = collections.defaultdict(list)
+        self.device_aggregates = collections.defaultdict(list)
+        for key, value in records:
+            record = json.loads(value)
+            kind = record.pop("type")
+            if kind == "reading":
+                assert key.decode() == record["device_id"]
+                self.readings[(record["device_id"], record["timestamp"], record["temperature"],
+                               record["humidity"], record["status"])] += 1
+            elif kind == "aggregate":
+                self.aggregates[to_ms(record["window_start"])].append(record)
+            elif kind == "device_aggregate":
+                assert key.decode() == record["device_id"]
+                self.device_aggregates[(record["device_id"], to_ms(record["window_start"]))].append(record)
+            else:
+                raise AssertionError(f"unknown record type {kind}")
+
+
+def assert_aggregate_matches(record, values, start, window_ms):
+    assert record["window_start"] == from_ms(start)
+    assert record["window_end"] == from_ms(start + window_ms)
+    assert record["count"] == len(values)
+    assert record["temperature_min"] == min(values)
+    assert record["temperature_max"] == max(values)
+    assert math.isclose(record["temperature_avg"], sum(values) / len(values), rel_tol=1e-12)
+
+
+def assert_output_exact(output, expected):
+    """Every kept reading once, every closed window's aggregate once with the right value."""
+    missing = expected.readings - output.readings
+    extra = output.readings - expected.readings
+    assert not missing and not extra, f"{sum(missing.values())} readings missing, {sum(extra.values())} extra"
+    assert set(output.aggregates) == set(expected.aggregates), "aggregate windows differ"
+    for start, records in output.aggregates.items():
+        assert len(records) == 1, f"window {from_ms(start)} published {len(records)} times"
+        assert_aggregate_matches(records[0], expected.aggregates[start], start, expected.window_ms)
+    assert set(output.device_aggregates) == set(expected.device_aggregates), "device aggregate windows differ"
+    for (device, start), records in output.device_aggregates.items():
+        assert len(records) == 1, f"{device} {from_ms(start)} published {len(records)} times"
+        assert_aggregate_matches(records[0], expected.device_aggregates[(device, start)], start,
+                                 expected.window_ms)
+
+
+def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False):
+    """All committed records of `topic`, up to the last stable offset."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{uuid.uuid4().hex}",
+                         "isolation.level": "read_committed", "enable.partition.eof": True,
+                         "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    done = set()
+    records = []
+    deadline = time.monotonic() + 120
+    try:
+        while len(done) < partitions:
+            assert time.monotonic() < deadline, f"reading {topic} to its end timed out"
+            for message in consumer.consume(1000, timeout=1):
+                if message.error():
+                    if message.error().code() == KafkaError._PARTITION_EOF:
+                        done.add(message.partition())
+                        continue
+                    raise AssertionError(message.error())
+                done.discard(message.partition())
+                records.append((message.key(), message.value(), message.headers()) if with_headers
+                               else (message.key(), message.value()))
+    finally:
+        consumer.close()
+    return records
+
+
+def committed_everything(bootstrap, group, topic, partitions=PARTITIONS):
+    """True when the group's committed offsets reach the end of every partition."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+        for tp in committed:
+            _, high = consumer.get_watermark_offsets(TopicPartition(topic, tp.partition), timeout=10)
+            if tp.offset < 0 or tp.offset < high:
+                return False
+        return True
+    finally:
+        consumer.close()
+
+
+def committed_total(bootstrap, group, topic, partitions=PARTITIONS):
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+        return sum(max(tp.offset, 0) for tp in committed)
+    finally:
+        consumer.close()
+
+
+class ProcessorProcess:
+    """One edgestream-processor instance on the test's topics."""
+
+    def __init__(self, bin_dir, topics, instance, log_dir, idle_timeout_s=600, extra=()):
+        self.command = [
+            os.path.join(bin_dir, "edgestream-processor"),
+            "--bootstrap-servers", topics.bootstrap, "--instance-id", instance,
+            "--input-topic", topics.raw, "--output-topic", topics.processed,
+            "--dead-letter-topic", topics.dlq, "--partials-topic", topics.partials,
+            "--group-id", topics.group, "--metrics-address", "",
+            "--commit-interval-ms", "100", "--idle-timeout-seconds", str(idle_timeout_s), *extra]
+        self.log_path = os.path.join(log_dir, f"processor-{instance}.log")
+        self.process = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
+        return self
+
+    def kill9(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+        self.log.close()
+
+    def stop(self):
+        """SIGTERM: commit what is done, leave the group, exit 0."""
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(60)
+        self.log.close()
+        assert code == 0, f"processor exited {code}; log: {self.log_path}\n" + self.tail()
+        return code
+
+    def tail(self):
+        with open(self.log_path, "rb") as handle:
+            return handle.read()[-4000:].decode(errors="replace")
+
+    def alive(self):
+        return self.process.poll() is None
