@@ -81,11 +81,18 @@ install_kafka() {
   command -v mvn >/dev/null || die "maven is missing; run scripts/install-deps.sh"
   say "fetching Kafka and the JMX exporter (Maven, cached in var/cache/m2)"
   rm -rf "$kafka_lib" "$(dirname "$jmx_agent")"
-  local mvn=(mvn -B -q -Dstyle.color=never -f "$repo/stack/kafka/pom.xml" "-Dmaven.repo.local=$cache_dir/m2")
-  "${mvn[@]}" dependency:copy-dependencies "-DoutputDirectory=$kafka_lib" -DincludeScope=runtime ||
-    die "Maven could not fetch the Kafka class path (stack/kafka/pom.xml); see its output above"
-  "${mvn[@]}" dependency:copy@jmx-exporter-agent "-DoutputDirectory=$(dirname "$jmx_agent")" ||
-    die "Maven could not fetch the JMX exporter agent (stack/kafka/pom.xml); see its output above"
+  # Maven's output goes to a log: Debian's Maven 3.8 prints colour codes
+  # even in batch mode.
+  local mvn=(mvn -B -q -f "$repo/stack/kafka/pom.xml" "-Dmaven.repo.local=$cache_dir/m2")
+  local log=$cache_dir/kafka-maven.log
+  mkdir -p "$cache_dir"
+  if ! "${mvn[@]}" dependency:copy-dependencies "-DoutputDirectory=$kafka_lib" \
+    -DincludeScope=runtime >"$log" 2>&1 ||
+    ! "${mvn[@]}" dependency:copy@jmx-exporter-agent \
+      "-DoutputDirectory=$(dirname "$jmx_agent")" >>"$log" 2>&1; then
+    sed 's/\x1b\[[0-9;]*m//g' "$log" | tail -n 30 >&2
+    die "Maven could not fetch Kafka or the JMX exporter (stack/kafka/pom.xml); full output in $log"
+  fi
   echo "$want" >"$stamp"
 }
 
