@@ -222,7 +222,11 @@ S3Result<PutResult> CurlS3Client::put_object(std::string_view key, std::string_v
   call.headers = {{"Content-Type", options.content_type},
                   {"Content-MD5", options.content_md5_base64.value_or(
                                       crypto::base64(crypto::md5(body)))}};
-  if (config_.checksum_sha256) call.headers.emplace_back("x-amz-checksum-sha256", crypto::base64(sha));
+  if (options.checksum_sha256_base64) {
+    call.headers.emplace_back("x-amz-checksum-sha256", *options.checksum_sha256_base64);
+  } else if (config_.checksum_sha256) {
+    call.headers.emplace_back("x-amz-checksum-sha256", crypto::base64(sha));
+  }
   S3Result<HttpResponse> response = send(call);
   if (!response.ok()) return response.error();
   return PutResult{xml::unquote(response.value().header("etag").value_or("")), 0, body.size()};
@@ -258,7 +262,9 @@ S3Result<PutResult> CurlS3Client::upload_file(std::string_view key,
   call.payload_hash = crypto::hex(digests.sha256);
   call.headers = {{"Content-Type", options.content_type},
                   {"Content-MD5", options.content_md5_base64.value_or(crypto::base64(digests.md5))}};
-  if (config_.checksum_sha256) {
+  if (options.checksum_sha256_base64) {
+    call.headers.emplace_back("x-amz-checksum-sha256", *options.checksum_sha256_base64);
+  } else if (config_.checksum_sha256) {
     call.headers.emplace_back("x-amz-checksum-sha256", crypto::base64(digests.sha256));
   }
   S3Result<HttpResponse> response = send(call);

@@ -134,7 +134,14 @@ std::string wire_prefix(const S3Outcome& o) {
   text += std::to_string(o.http_status);
   if (!o.code.empty()) text += ' ' + o.code;
   if (!o.request_id.empty()) text += " (request " + o.request_id + ")";
-  if (!o.message.empty()) text += ": " + o.message;
+  if (!o.message.empty()) {
+    std::string_view message = o.message;
+    while (!message.empty() && (message.back() == '.' || message.back() == ' ')) {
+      message.remove_suffix(1);  // the advice follows after "; "
+    }
+    text += ": ";
+    text += message;
+  }
   return text;
 }
 
@@ -167,13 +174,13 @@ std::string grant_advice(const S3Outcome& o) {
 S3Error classify_by_status(const S3Outcome& o) {
   const long status = o.http_status;
   if (status == 500 || status == 502 || status == 503 || status == 504) {
-    return make(o, ErrorKind::kRetriable, RetryCause::kServerError, "retrying with backoff");
+    return make(o, ErrorKind::kRetriable, RetryCause::kServerError, "retry with backoff");
   }
   if (status == 429) {
-    return make(o, ErrorKind::kRetriable, RetryCause::kThrottled, "retrying with backoff");
+    return make(o, ErrorKind::kRetriable, RetryCause::kThrottled, "retry with backoff");
   }
   if (status == 408) {
-    return make(o, ErrorKind::kRetriable, RetryCause::kTimeout, "retrying with backoff");
+    return make(o, ErrorKind::kRetriable, RetryCause::kTimeout, "retry with backoff");
   }
   if (status == 403) {
     return make(o, ErrorKind::kFatal, RetryCause::kNone, grant_advice(o));
@@ -194,7 +201,7 @@ S3Error classify_by_status(const S3Outcome& o) {
   }
   // 1xx, 2xx with an error body, other 5xx: the server misbehaved; retrying is safe
   // because every request this client makes is idempotent.
-  return make(o, ErrorKind::kRetriable, RetryCause::kServerError, "retrying with backoff");
+  return make(o, ErrorKind::kRetriable, RetryCause::kServerError, "retry with backoff");
 }
 
 }  // namespace
@@ -210,7 +217,7 @@ S3Error classify(const S3Outcome& o) {
                   "check that the S3 endpoint is reachable from this node");
     case TransportError::kTimeout:
       return make(o, ErrorKind::kRetriable, RetryCause::kTimeout,
-                  "the network stalled; retrying with backoff");
+                  "the network stalled; retry with backoff");
     case TransportError::kTls:
       return make(o, ErrorKind::kFatal, RetryCause::kNone,
                   "TLS verification of the endpoint failed; set s3.ca_bundle to the CA that "
@@ -226,13 +233,13 @@ S3Error classify(const S3Outcome& o) {
     case S3ErrorCode::kNone:
     case S3ErrorCode::kUnknown: break;  // decided by HTTP status below
     case S3ErrorCode::kSlowDown:
-      return make(o, ErrorKind::kRetriable, RetryCause::kThrottled, "retrying with backoff");
+      return make(o, ErrorKind::kRetriable, RetryCause::kThrottled, "retry with backoff");
     case S3ErrorCode::kRequestTimeout:
       return make(o, ErrorKind::kRetriable, RetryCause::kTimeout,
-                  "the server timed out waiting for the body; retrying with backoff");
+                  "the server timed out waiting for the body; retry with backoff");
     case S3ErrorCode::kInternalError:
     case S3ErrorCode::kServiceUnavailable:
-      return make(o, ErrorKind::kRetriable, RetryCause::kServerError, "retrying with backoff");
+      return make(o, ErrorKind::kRetriable, RetryCause::kServerError, "retry with backoff");
     case S3ErrorCode::kNoSuchUpload:
       return make(o, ErrorKind::kRetriable, RetryCause::kServerError,
                   "the multipart upload no longer exists (aborted by a lifecycle rule?); the "
@@ -242,12 +249,12 @@ S3Error classify(const S3Outcome& o) {
     case S3ErrorCode::kXAmzContentSHA256Mismatch:
       return make(o, ErrorKind::kRetriable, RetryCause::kCorruption,
                   "the body the server received does not match its checksum (corrupted in "
-                  "transit, or the file changed); nothing was stored, retrying");
+                  "transit, or the file changed); nothing was stored; retry");
     case S3ErrorCode::kExpiredToken:
     case S3ErrorCode::kTokenRefreshRequired:
       if (o.credentials_refreshable) {
         return make(o, ErrorKind::kRetriable, RetryCause::kAuth,
-                    "the session expired; credentials are refreshed before the retry");
+                    "the session expired; credentials were invalidated, retry to use fresh ones");
       }
       return make(o, ErrorKind::kFatal, RetryCause::kNone,
                   "the session token of " + source_of(o) +

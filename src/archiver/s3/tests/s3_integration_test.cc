@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <set>
 
@@ -276,7 +277,8 @@ TEST_F(S3Integration, CorruptedChecksumIsRejectedByTheServer) {
   options.content_md5_base64 = to_base64(md5_raw("other bytes"));
   const std::string key = prefix_ + "bad-md5";
   S3Result<PutResult> put = client_->put_object(key, "the real body", options);
-  ASSERT_FALSE(put.ok());
+  ASSERT_FALSE(put.ok()) << "the server accepted a body whose Content-MD5 is wrong";
+  std::cout << "server rejected the MD5 mismatch with: " << put.error().message() << "\n";
   EXPECT_EQ(put.error().kind(), ErrorKind::kRetriable);
   EXPECT_EQ(put.error().cause(), RetryCause::kCorruption) << put.error().message();
   EXPECT_TRUE(put.error().code() == "BadDigest" || put.error().code() == "InvalidDigest")
@@ -284,6 +286,73 @@ TEST_F(S3Integration, CorruptedChecksumIsRejectedByTheServer) {
   S3Result<std::optional<ObjectInfo>> head = client_->head_object(key);
   ASSERT_TRUE(head.ok()) << head.error().message();
   EXPECT_FALSE(head.value().has_value()) << "the server stored a body that failed its checksum";
+}
+
+TEST_F(S3Integration, CorruptedSha256ChecksumIsRejectedByTheServer) {
+  // Right Content-MD5 (computed by the client), wrong x-amz-checksum-sha256:
+  // the server must verify the flexible checksum too.
+  PutOptions options;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  const std::string other = "other bytes";
+  EVP_Digest(other.data(), other.size(), digest, &size, EVP_sha256(), nullptr);
+  options.checksum_sha256_base64 = to_base64(std::string(reinterpret_cast<char*>(digest), size));
+  const std::string key = prefix_ + "bad-sha256";
+  S3Result<PutResult> put = client_->put_object(key, "the real body", options);
+  ASSERT_FALSE(put.ok()) << "the server accepted a body whose x-amz-checksum-sha256 is wrong";
+  std::cout << "server rejected the SHA-256 mismatch with: " << put.error().message() << "\n";
+  EXPECT_EQ(put.error().kind(), ErrorKind::kRetriable) << put.error().message();
+  EXPECT_EQ(put.error().cause(), RetryCause::kCorruption) << put.error().message();
+  S3Result<std::optional<ObjectInfo>> head = client_->head_object(key);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  EXPECT_FALSE(head.value().has_value());
+}
+
+// A loopback listener that completes TCP handshakes (the kernel does) but never
+// reads or answers: what a cut link looks like from the client.
+class SilentListener {
+ public:
+  SilentListener() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(fd_, 8) != 0) {
+      ADD_FAILURE() << "cannot listen on loopback";
+      return;
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentListener() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(S3IntegrationNetwork, StalledServerIsDetectedByTheLowSpeedLimit) {
+  const SilentListener listener;
+  S3ClientConfig config = stack_config();
+  config.endpoint.endpoint_url = "http://127.0.0.1:" + std::to_string(listener.port());
+  config.transport.low_speed_limit_bytes_per_second = 1;
+  config.transport.low_speed_time = std::chrono::seconds(1);
+  auto client = create_curl_s3_client(
+      config, make_static_credentials(Credentials{"AK", "SK", "", std::nullopt}, "test"));
+  ASSERT_TRUE(client.ok());
+  const auto start = std::chrono::steady_clock::now();
+  S3Result<PutResult> put = client.value()->put_object("k", "x", PutOptions{});
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().kind(), ErrorKind::kRetriable);
+  EXPECT_EQ(put.error().cause(), RetryCause::kTimeout) << put.error().message();
+  EXPECT_GE(elapsed, std::chrono::milliseconds(900));
+  EXPECT_LT(elapsed, std::chrono::seconds(10));
 }
 
 TEST(S3IntegrationNetwork, ClosedLoopbackPortIsRetriableNetwork) {

@@ -32,6 +32,11 @@ struct PutOptions {
   // time, so corruption on the local disk is caught too; a multipart upload
   // checks the file against it before completing.
   std::optional<std::string> content_md5_base64;
+  // SHA-256 of the bytes as the writer produced them (base64), likewise: a
+  // single PUT sends it as x-amz-checksum-sha256 (even when checksum_sha256 is
+  // off in the client config); a multipart upload ignores it (S3 checks each
+  // part's SHA-256 instead, computed from the file).
+  std::optional<std::string> checksum_sha256_base64;
 };
 
 struct PutResult {
