@@ -3,9 +3,12 @@
 // when the environment is missing: a green run must mean the server was used.
 //
 // Each test writes under its own unique prefix and deletes what it wrote.
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -17,6 +20,7 @@
 #include <iostream>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "edgestream/s3/credentials.h"
 #include "edgestream/s3/curl_client.h"
@@ -393,6 +397,114 @@ TEST(S3IntegrationNetwork, ClosedLoopbackPortIsRetriableNetwork) {
   EXPECT_FALSE(retried.ok());
   EXPECT_GE(attempts, 2);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+// A throw-away HTTPS server on loopback (openssl s_server -www) with a
+// self-signed certificate for 127.0.0.1: not in any trust store, so a client
+// that verifies must refuse it unless given the certificate as its CA bundle.
+class SelfSignedTlsServer {
+ public:
+  SelfSignedTlsServer() {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("edgestream-tls-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+    const std::string make_cert =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout " + (dir_ / "key.pem").string() +
+        " -out " + cert().string() + " >/dev/null 2>&1";
+    if (std::system(make_cert.c_str()) != 0) {
+      ADD_FAILURE() << "openssl req failed";
+      return;
+    }
+    port_ = free_port();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 0);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      const std::string port = std::to_string(port_);
+      const std::string key = (dir_ / "key.pem").string();
+      const std::string certificate = cert().string();
+      ::execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", port.c_str(),
+               "-cert", certificate.c_str(), "-key", key.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Poll until it accepts connections, within a deadline.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (can_connect()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "openssl s_server did not start listening on port " << port_;
+  }
+  ~SelfSignedTlsServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path cert() const { return dir_ / "cert.pem"; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  static int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    ::close(fd);
+    return ntohs(address.sin_port);
+  }
+  bool can_connect() const {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port_));
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+  }
+
+  std::filesystem::path dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+S3Result<GetResult> get_over_tls(const SelfSignedTlsServer& server, TransportConfig transport) {
+  S3ClientConfig config;
+  config.endpoint = {server.url(), "archive", "us-east-1", AddressingStyle::kPath};
+  config.transport = std::move(transport);
+  auto client = create_curl_s3_client(
+      config, make_static_credentials(Credentials{"AK", "SK", "", std::nullopt}, "test"));
+  if (!client.ok()) return client.error();
+  return client.value()->get_object("k");
+}
+
+TEST(S3IntegrationTls, VerificationIsOnByDefaultAndTheCaBundleIsHonoured) {
+  const SelfSignedTlsServer server;
+
+  S3Result<GetResult> refused = get_over_tls(server, TransportConfig{});
+  ASSERT_FALSE(refused.ok()) << "an unverifiable certificate was accepted";
+  EXPECT_EQ(refused.error().kind(), ErrorKind::kFatal);
+  EXPECT_NE(refused.error().message().find("TLS verification"), std::string::npos)
+      << refused.error().message();
+
+  TransportConfig with_ca;
+  with_ca.ca_bundle = server.cert().string();
+  S3Result<GetResult> trusted = get_over_tls(server, with_ca);
+  ASSERT_TRUE(trusted.ok()) << trusted.error().message();
+  EXPECT_FALSE(trusted.value().body.empty());  // s_server's status page
+
+  TransportConfig insecure;
+  insecure.insecure_skip_tls_verify = true;
+  S3Result<GetResult> unverified = get_over_tls(server, insecure);
+  EXPECT_TRUE(unverified.ok()) << unverified.error().message();
 }
 
 }  // namespace
