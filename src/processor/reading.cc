@@ -143,6 +143,9 @@ bool skip_document(od::document& document, const char* input_end) {
 
 namespace {
 
+// Room for typical readings (~120 bytes) from the first record on.
+constexpr size_t kInitialBufferBytes = 1024;
+
 const char* type_name(od::json_type type) {
   switch (type) {
     case od::json_type::array:
@@ -296,8 +299,11 @@ ParseResult RecordParser::parse(std::string_view payload) {
   }
 
   // Reuse one padded buffer (grow only) so steady state allocates nothing.
-  if (buffer_.size() < payload.size()) {
-    buffer_ = simdjson::padded_string(std::max<size_t>(payload.size(), 2 * buffer_.size()));
+  // A default padded_string owns no memory at all: allocate even for an empty
+  // payload, whose padding is still written below.
+  if (buffer_.data() == nullptr || buffer_.size() < payload.size()) {
+    buffer_ = simdjson::padded_string(
+        std::max({payload.size(), 2 * buffer_.size(), kInitialBufferBytes}));
   }
   if (!payload.empty()) std::memcpy(buffer_.data(), payload.data(), payload.size());
   // The padding must not hold bytes of an earlier, longer payload: the number

@@ -308,10 +308,14 @@ PartitionWindows::OpenWindow& PartitionWindows::window_for(EventTime start) {
 
 PartitionWindows::AddOutcome PartitionWindows::add(const Reading& reading, int64_t offset) {
   const EventTime start = window_start_of(reading.timestamp, config_.size);
-  // Late means: the window was already closed (and emitted) here. Lateness
-  // depends only on closed_before_, which a checkpoint restores exactly, so a
-  // replay puts every record back where the first run put it.
-  if (closed_before_ && start < *closed_before_) return AddOutcome::kLate;
+  // Late means: the partition's watermark had already passed the window's
+  // end when the reading arrived. That depends only on the records before it
+  // in the partition, never on when the caller happens to close windows, so
+  // the outcome is the same whatever the commit timing. A replay from a
+  // checkpoint agrees too: the restored watermark is the one at the commit,
+  // and every window still open then ends after it. (closed_before_ is
+  // implied: a closed window's end is at or before the watermark.)
+  if (watermark_ && start + config_.size <= *watermark_) return AddOutcome::kLate;
 
   OpenWindow& window = window_for(start);
   window.fleet.add(reading.temperature);
@@ -360,6 +364,10 @@ std::optional<EventTime> PartitionWindows::watermark() const { return watermark_
 size_t PartitionWindows::open_windows() const { return open_.size(); }
 
 PartitionCheckpoint PartitionWindows::checkpoint(int64_t next_offset) const {
+  // A window ready but not yet closed would have its replayed records marked
+  // late by the restored watermark: checkpoints are taken after close_ready().
+  assert((open_.empty() || !watermark_ || open_.begin()->first + config_.size > *watermark_) &&
+         "checkpoint() with windows ready to close: call close_ready() first");
   PartitionCheckpoint checkpoint;
   checkpoint.replay_from = next_offset;
   for (const auto& [start, window] : open_) {
@@ -467,16 +475,18 @@ PartialMerger::PartialMerger(WindowConfig config, int32_t input_partitions,
 void PartialMerger::start_clock(WallTime now) {
   if (clock_started_) return;
   clock_started_ = true;
-  partitions_.assign(static_cast<size_t>(input_partitions_), PartitionState{std::nullopt, now});
+  for (int32_t partition = 0; partition < input_partitions_; ++partition) {
+    partitions_.emplace(partition, PartitionState{std::nullopt, now});
+  }
 }
 
 void PartialMerger::add(const PartialBatch& batch, int64_t offset, WallTime now) {
   start_clock(now);
   if (batch.partition < 0) return;  // decode_partial_batch never yields one
-  const auto index = static_cast<size_t>(batch.partition);
-  // The input topic gained partitions since start-up: track the new ones too.
-  if (index >= partitions_.size()) partitions_.resize(index + 1, PartitionState{std::nullopt, now});
-  PartitionState& partition = partitions_[index];
+  // A partition beyond input_partitions (the input topic grew since start-up)
+  // is tracked from its first batch on.
+  PartitionState& partition =
+      partitions_.try_emplace(batch.partition, PartitionState{std::nullopt, now}).first->second;
   if (!partition.watermark || batch.watermark > *partition.watermark) {
     partition.watermark = batch.watermark;
     partition.last_advance = now;
@@ -501,7 +511,7 @@ std::vector<Aggregate> PartialMerger::take_final(WallTime now) {
   std::optional<EventTime> min_active, max_known;
   bool any_active = false;
   bool active_without_watermark = false;
-  for (const PartitionState& partition : partitions_) {
+  for (const auto& [id, partition] : partitions_) {
     if (partition.watermark && (!max_known || *partition.watermark > *max_known)) {
       max_known = partition.watermark;
     }

@@ -250,6 +250,14 @@ TEST(RecordParser, InvalidRecordsDoNotDisturbTheNextOne) {
   }
 }
 
+TEST(RecordParser, EmptyPayloadAsTheFirstRecordOfAFreshParser) {
+  // Found by the fuzzer: the padded buffer was not allocated yet.
+  RecordParser parser;
+  auto result = parser.parse("");
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(result.reason, InvalidReason::kInvalidJson);
+}
+
 TEST(RecordParser, TimestampsAreNormalisedToUtc) {
   RecordParser parser;
   auto offset = parser.parse(make([](Fields& f) { f.timestamp = R"("2024-12-26T12:00:00.250+02:00")"; }));

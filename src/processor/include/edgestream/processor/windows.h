@@ -7,8 +7,10 @@
 // - A partition's watermark is the largest event time it has seen minus the
 //   allowed lateness. A window [start, start + size) closes in a partition
 //   when that partition's watermark reaches its end.
-// - A kept reading whose window has already closed in its partition is late:
-//   it is counted, still published as a reading, and not aggregated.
+// - A kept reading that arrives when its partition's watermark has already
+//   reached its window's end is late: it is counted, still published as a
+//   reading, and not aggregated. (Whether close_ready() ran in between does
+//   not matter, so outcomes do not depend on commit timing.)
 // - The fleet-wide aggregate of a window is final when every active input
 //   partition's watermark has reached the window's end. A partition whose
 //   watermark has not advanced for `idle_timeout` of wall-clock time is idle
@@ -103,7 +105,9 @@ class PartitionWindows {
   std::optional<EventTime> watermark() const;
   size_t open_windows() const;
   // Checkpoint to commit with `next_offset` (the offset after the last record
-  // consumed): replay_from is the smallest offset still needed.
+  // consumed): replay_from is the smallest offset still needed. Call it after
+  // close_ready() (and commit it with what close_ready returned): a window
+  // ready but not closed would lose its replayed records to lateness.
   PartitionCheckpoint checkpoint(int64_t next_offset) const;
 
  private:
@@ -181,7 +185,9 @@ class PartialMerger {
 
   WindowConfig config_;
   int32_t input_partitions_;
-  std::vector<PartitionState> partitions_;  // empty until the clock starts
+  // Partitions 0..input_partitions-1 once the clock starts, plus any other
+  // partition a batch names (a map: a corrupt partition number costs one entry).
+  std::map<int32_t, PartitionState> partitions_;
   bool clock_started_ = false;
   std::map<EventTime, PendingWindow> pending_;  // by window start
   std::optional<EventTime> finalized_before_;
