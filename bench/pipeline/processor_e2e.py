@@ -1,0 +1,125 @@
+"""End-to-end processor throughput through the real local broker, exactly-once
+on: a topic pre-filled by the simulator is replayed by the C++ processor and,
+side by side in the same run, by the same job as a plain Python consumer
+(bench/pipeline/python_processor.py). Reports msgs/s and CPU seconds per 100k
+records per run, the medians, and the C++/Python ratio of pairs.
+
+Usage (local stack running, release build):
+  var/venv/bin/python bench/pipeline/processor_e2e.py [--bin-dir build/release/bin]
+      [--records 300000] [--runs 3]
+"""
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def load_env():
+    env = {}
+    with open(os.path.join(REPO, "var", "edgestream.env")) as handle:
+        for line in handle:
+            if line.startswith("export "):
+                key, _, value = line[len("export "):].strip().partition("=")
+                env[key] = value
+    return env
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+
+def committed_all(bootstrap, group, topic, partitions, ends):
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+        return all(tp.offset >= ends[tp.partition] for tp in committed)
+    finally:
+        consumer.close()
+
+
+def run_one(command, bootstrap, group, topic, partitions, ends, records):
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start = time.perf_counter()
+    cpu = 0.0
+    try:
+        while not committed_all(bootstrap, group, topic, partitions, ends):
+            if process.poll() is not None:
+                raise RuntimeError(f"{command[0]} exited {process.returncode}")
+            cpu = cpu_seconds(process.pid)
+            time.sleep(0.05)  # polling interval of the measurement, not synchronisation
+        wall = time.perf_counter() - start
+        cpu = cpu_seconds(process.pid)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+    return records / wall, cpu / records * 100_000
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin-dir", default=os.path.join(REPO, "build", "release", "bin"))
+    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    env = load_env()
+    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    tag = uuid.uuid4().hex[:8]
+    source = f"bench-raw-{tag}"
+    admin.create_topics([NewTopic(source, 3, 1), NewTopic(source + "-dlq", 3, 1)])[source].result(30)
+    subprocess.run([os.path.join(args.bin_dir, "edgestream-simulator"), "--bootstrap-servers", bootstrap,
+                    "--topic", source, "--rate", "0", "--count", str(args.records),
+                    "--metrics-address", ""], check=True, stderr=subprocess.DEVNULL)
+    probe = Consumer({"bootstrap.servers": bootstrap, "group.id": "probe-" + tag})
+    ends = {p: probe.get_watermark_offsets(TopicPartition(source, p), timeout=10)[1] for p in range(3)}
+    probe.close()
+
+    results = {"C++ processor": [], "Python consumer": []}
+    topics = [source, source + "-dlq"]
+    for run in range(args.runs):
+        for name in results:
+            out = f"bench-out-{tag}-{run}-{len(results[name])}-{name[0]}"
+            partials = out + "-partials"
+            admin.create_topics([NewTopic(out, 3, 1), NewTopic(partials, 1, 1)])[out].result(30)
+            topics += [out, partials]
+            group = f"bench-{uuid.uuid4().hex[:8]}"
+            if name.startswith("C++"):
+                command = [os.path.join(args.bin_dir, "edgestream-processor"), "--bootstrap-servers", bootstrap,
+                           "--instance-id", group, "--group-id", group, "--input-topic", source,
+                           "--output-topic", out, "--dead-letter-topic", source + "-dlq",
+                           "--partials-topic", partials, "--metrics-address", ""]
+            else:
+                command = [sys.executable, os.path.join(REPO, "bench", "pipeline", "python_processor.py"),
+                           bootstrap, source, out, group]
+            rate, cpu = run_one(command, bootstrap, group, source, 3, ends, args.records)
+            results[name].append((rate, cpu))
+            print(f"run {run + 1} {name:<16} {rate:>10,.0f} msg/s  {cpu:.3f} CPU s/100k", file=sys.stderr)
+
+    print(f"\n{args.records:,} records, exactly-once, {args.runs} runs each")
+    print(f"{'':<18}{'median msg/s':>14}{'median CPU s/100k':>20}")
+    for name, rows in results.items():
+        print(f"{name:<18}{statistics.median(r[0] for r in rows):>14,.0f}"
+              f"{statistics.median(r[1] for r in rows):>20.3f}")
+    ratios = [c[0] / p[0] for c, p in zip(results["C++ processor"], results["Python consumer"])]
+    print(f"C++/Python throughput ratio, median of pairs: {statistics.median(ratios):.1f}x")
+    for future in admin.delete_topics(topics).values():
+        try:
+            future.result(30)
+        except Exception:
+            pass
+
+
+if __name__ == "__main__":
+    main()
