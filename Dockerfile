@@ -6,8 +6,9 @@
 #
 # Stage 1 builds on Debian 12 with the same Debian packages as
 # scripts/install-deps.sh; stage 2 is debian:12-slim with only the shared
-# libraries the three binaries link (found with ldd, mapped to their Debian
-# packages by dpkg -S), CA certificates, and a non-root user.
+# libraries the three binaries link (tools/runtime-packages.sh: ldd, then the
+# Debian package that owns each library), CA certificates, and a non-root
+# user. tests/deploy checks that mapping against the binaries of the build.
 
 ARG DEBIAN_RELEASE=12.11
 
@@ -18,21 +19,19 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config git ca-certificates \
       librdkafka-dev prometheus-cpp-dev libsimdjson-dev libzstd-dev libsnappy-dev \
-      libcurl4-openssl-dev libssl-dev libcli11-dev libgtest-dev libbenchmark-dev \
+      libcurl4-openssl-dev libssl-dev libexpat1-dev libcli11-dev libgtest-dev libbenchmark-dev \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
- && cmake --build /build \
+ && cmake --build /build --target edgestream-simulator edgestream-processor edgestream-archiver \
  && mkdir -p /out/bin \
  && for binary in edgestream-simulator edgestream-processor edgestream-archiver; do \
       test -x "/build/bin/$binary" || { echo "missing /build/bin/$binary" >&2; exit 1; }; \
       install -m 0755 -s "/build/bin/$binary" /out/bin/; \
     done \
- && ldd /out/bin/* | awk '/=> \// {print $3}' | sort -u \
-      | xargs -r realpath | xargs -r dpkg -S 2>/dev/null | cut -d: -f1 | sort -u \
-      | grep -vxE 'libc6|libgcc-s1|libstdc\+\+6' > /out/runtime-packages.txt \
+ && tools/runtime-packages.sh /out/bin/* > /out/runtime-packages.txt \
  && echo "runtime packages:" && cat /out/runtime-packages.txt
 
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime
