@@ -91,6 +91,7 @@ class TypedColumnWriter final : public ColumnWriter {
     indices_.clear();
     plain_.clear();
     plain_count_ = 0;
+    plain_equivalent_bytes_ = 0;
     dictionary_.clear();
     dictionary_active_ = use_dictionary_;
   }
@@ -98,8 +99,20 @@ class TypedColumnWriter final : public ColumnWriter {
   void write(const Value& value) override {
     const Stored stored = Traits::from_value(value);
     if (dictionary_active_) {
+      // Telemetry often repeats the previous value (a status, a device
+      // sending a burst): reuse its index without hashing.
+      if (!indices_.empty() && Traits::same(last_value_, stored)) {
+        indices_.push_back(indices_.back());
+        plain_equivalent_bytes_ += Traits::plain_size(stored);
+        return;
+      }
       if (std::optional<std::uint32_t> index = dictionary_.find_or_insert(stored)) {
+        last_value_ = dictionary_.at(*index);
         indices_.push_back(*index);
+        plain_equivalent_bytes_ += Traits::plain_size(stored);
+        if constexpr (Traits::kPhysical != PhysicalType::kByteArray) {
+          if (indices_.size() == kProbeValues && dictionary_.size() > kProbeValues / 2) fall_back_to_plain();
+        }
         return;
       }
       fall_back_to_plain();
@@ -109,6 +122,15 @@ class TypedColumnWriter final : public ColumnWriter {
   }
 
   Result<ColumnChunkMeta> finalize(ChunkSink& sink) override {
+    // Keep the dictionary only if it makes the chunk smaller than PLAIN
+    // (before compression): values that barely repeat cost more as a
+    // dictionary plus indices.
+    if (dictionary_active_) {
+      const int bit_width = std::max(1, bit_width_for(dictionary_.size() - 1));
+      const std::size_t encoded =
+          dictionary_.page().size() + indices_.size() * static_cast<std::size_t>(bit_width) / 8;
+      if (encoded >= plain_equivalent_bytes_) fall_back_to_plain();
+    }
     sink.begin_chunk();
     MinMax<Traits> chunk_stats;
     const Status written =
@@ -132,6 +154,7 @@ class TypedColumnWriter final : public ColumnWriter {
   // write the rest of this chunk PLAIN too (one encoding per chunk keeps
   // finalize simple; the next row group tries the dictionary again).
   void fall_back_to_plain() {
+    plain_.reserve(plain_equivalent_bytes_);
     for (std::uint32_t index : indices_) Traits::append_plain(plain_, dictionary_.at(index));
     plain_count_ = indices_.size();
     indices_.clear();
@@ -221,6 +244,14 @@ class TypedColumnWriter final : public ColumnWriter {
     return Status::success();
   }
 
+  // Numeric columns whose first kProbeValues values of a chunk are more than
+  // half distinct (timestamps, noisy measurements) switch to PLAIN right away:
+  // their dictionary would overflow or fail the size check at finalize, and
+  // hashing every value until then costs a fifth of the write time. Strings
+  // are exempt: an id column with thousands of devices looks distinct early
+  // yet repeats heavily over a row group.
+  static constexpr std::size_t kProbeValues = 16384;
+
   const std::string name_;
   const std::size_t page_bytes_;
   const bool use_dictionary_;
@@ -229,6 +260,10 @@ class TypedColumnWriter final : public ColumnWriter {
   std::vector<std::uint32_t> indices_;  // dictionary-encoded values of this chunk
   std::string plain_;                   // PLAIN-encoded values of this chunk
   std::size_t plain_count_ = 0;
+  std::size_t plain_equivalent_bytes_ = 0;  // PLAIN size of the dictionary-encoded values
+  // The most recent dictionary-encoded value (for strings, a view into the
+  // dictionary; refreshed after every insertion, which may move it).
+  Stored last_value_{};
   // Scratch reused across chunks.
   std::vector<std::uint32_t> rank_;
   std::string page_buffer_;

@@ -30,23 +30,45 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
   return x;
 }
 
+inline std::uint64_t load64(const char* p) {
+  std::uint64_t word;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+
+inline std::uint64_t load32(const char* p) {
+  std::uint32_t word;
+  std::memcpy(&word, p, 4);
+  return word;
+}
+
+// Hashes short strings (ids, statuses: the common case) with two possibly
+// overlapping loads and no loop; longer ones 16 bytes per round.
 inline std::uint64_t hash_bytes(std::string_view bytes) {
-  std::uint64_t h = 0x243F6A8885A308D3ULL ^ bytes.size();  // fractional digits of pi
   const char* p = bytes.data();
-  std::size_t left = bytes.size();
-  while (left >= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, 8);
-    h = std::rotl((h ^ word) * 0x9E3779B97F4A7C15ULL, 29);
-    p += 8;
-    left -= 8;
+  const std::size_t n = bytes.size();
+  std::uint64_t a;
+  std::uint64_t b;
+  if (n >= 8) {
+    std::uint64_t h = 0x243F6A8885A308D3ULL ^ n;  // fractional digits of pi
+    std::size_t i = 0;
+    for (; i + 16 < n; i += 16) {
+      h = std::rotl((h ^ load64(p + i)) * 0x9E3779B97F4A7C15ULL, 29) ^ load64(p + i + 8);
+    }
+    a = h ^ load64(p + i);
+    b = load64(p + n - 8);
+  } else if (n >= 4) {
+    a = load32(p);
+    b = load32(p + n - 4) << 32;
+  } else if (n > 0) {
+    a = static_cast<unsigned char>(p[0]) | (std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) |
+        (std::uint64_t{static_cast<unsigned char>(p[n - 1])} << 16);
+    b = 0;
+  } else {
+    a = 0;
+    b = 0;
   }
-  if (left > 0) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, p, left);
-    h = std::rotl((h ^ word) * 0x9E3779B97F4A7C15ULL, 29);
-  }
-  return mix64(h);
+  return mix64((a ^ (n * 0x9E3779B97F4A7C15ULL)) * 0xC2B2AE3D27D4EB4FULL ^ std::rotl(b, 23));
 }
 
 template <typename T>

@@ -317,15 +317,16 @@ def test_very_long_strings(tmp_path):
     check_file(path, columns, rows, 3)
 
 
-def test_all_distinct_strings_fall_back_to_plain(tmp_path):
+def test_dictionary_over_the_limit_falls_back_to_plain(tmp_path):
     rng = random.Random(4)
     columns = [("distinct", "string"), ("repeated", "string")]
-    rows = [(f"{i:08d}-{rng.getrandbits(64):016x}", f"status-{i % 7}") for i in range(60_000)]
-    # 60,000 distinct 25-byte strings need 60,000 * (4 + 25) bytes ~ 1.66 MiB of
-    # dictionary, over the 1 MiB default: the column must come out PLAIN.
-    assert len(rows) * (4 + len(rows[0][0])) > DEFAULT_DICTIONARY_LIMIT
-    path = write_file(tmp_path, columns, rows, row_group_rows=60_000)
-    check_file(path, columns, rows, 60_000)
+    # 60,000 distinct 25-byte strings, each twice: the dictionary would pay
+    # off, but needs 60,000 * (4 + 25) bytes ~ 1.66 MiB, over the 1 MiB default.
+    values = [f"{i:08d}-{rng.getrandbits(64):016x}" for i in range(60_000)]
+    assert len(values) * (4 + len(values[0])) > DEFAULT_DICTIONARY_LIMIT
+    rows = [(values[i % 60_000], f"status-{i % 7}") for i in range(120_000)]
+    path = write_file(tmp_path, columns, rows, row_group_rows=120_000)
+    check_file(path, columns, rows, 120_000)
     group = pq.ParquetFile(path).metadata.row_group(0)
     assert not group.column(0).has_dictionary_page
     assert group.column(0).encodings == ("PLAIN",)
@@ -333,14 +334,40 @@ def test_all_distinct_strings_fall_back_to_plain(tmp_path):
     assert "RLE_DICTIONARY" in group.column(1).encodings
 
 
-def test_distinct_strings_under_the_limit_stay_dictionary_encoded(tmp_path):
+def test_dictionary_under_the_limit_is_kept(tmp_path):
     rng = random.Random(5)
-    columns = [("distinct", "string")]
-    rows = [(f"{i:08d}-{rng.getrandbits(64):016x}",) for i in range(30_000)]
-    assert len(rows) * (4 + len(rows[0][0])) < DEFAULT_DICTIONARY_LIMIT
-    path = write_file(tmp_path, columns, rows, row_group_rows=30_000)
-    check_file(path, columns, rows, 30_000)
+    columns = [("s", "string")]
+    # 30,000 distinct values, each twice: ~870 KB of dictionary, under 1 MiB.
+    values = [f"{i:08d}-{rng.getrandbits(64):016x}" for i in range(30_000)]
+    assert len(values) * (4 + len(values[0])) < DEFAULT_DICTIONARY_LIMIT
+    rows = [(values[i % 30_000],) for i in range(60_000)]
+    path = write_file(tmp_path, columns, rows, row_group_rows=60_000)
+    check_file(path, columns, rows, 60_000)
     assert pq.ParquetFile(path).metadata.row_group(0).column(0).has_dictionary_page
+
+
+def test_dictionary_larger_than_plain_is_dropped(tmp_path):
+    # All-distinct strings fit the dictionary limit, but a dictionary holding
+    # every value plus indices is larger than PLAIN: the chunk is written PLAIN.
+    columns = [("s", "string")]
+    rows = [(f"value-{i:06d}",) for i in range(10_000)]
+    path = write_file(tmp_path, columns, rows, row_group_rows=10_000)
+    check_file(path, columns, rows, 10_000)
+    chunk = pq.ParquetFile(path).metadata.row_group(0).column(0)
+    assert not chunk.has_dictionary_page and chunk.encodings == ("PLAIN",)
+
+
+def test_mostly_distinct_numbers_skip_the_dictionary(tmp_path):
+    # Timestamps 1 ms apart are all distinct: PLAIN. A reading with a few
+    # hundred distinct values repeats: dictionary.
+    columns = [("t", "timestamp_ms"), ("d", "double"), ("n", "int64")]
+    rows = [(1_735_207_200_000 + i, (i * 7919 % 500) / 10.0, i % 60) for i in range(40_000)]
+    path = write_file(tmp_path, columns, rows, row_group_rows=40_000)
+    check_file(path, columns, rows, 40_000)
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    assert not group.column(0).has_dictionary_page
+    assert group.column(1).has_dictionary_page
+    assert group.column(2).has_dictionary_page
 
 
 def test_fallback_midway_through_a_chunk_keeps_every_row(tmp_path):
