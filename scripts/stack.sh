@@ -23,6 +23,16 @@ stack_dir=$var_dir/stack
 cache_dir=$var_dir/cache
 env_file=$var_dir/edgestream.env
 
+# The settings a start ran with (ports, bucket) are remembered until `clean`,
+# so that later commands find the services without repeating them; a
+# variable set by the caller still wins.
+settings_file=$stack_dir/settings.env
+if [[ -f $settings_file ]]; then
+  while IFS='=' read -r key value; do
+    if [[ $key =~ ^EDGESTREAM_[A-Z0-9_]+$ && -z ${!key:-} ]]; then export "$key=$value"; fi
+  done <"$settings_file"
+fi
+
 kafka_port=${EDGESTREAM_KAFKA_PORT:-19092}
 controller_port=${EDGESTREAM_KAFKA_CONTROLLER_PORT:-19093}
 jmx_exporter_port=${EDGESTREAM_KAFKA_JMX_EXPORTER_PORT:-19404}
@@ -358,6 +368,25 @@ create_bucket() {
   say "created bucket $s3_bucket"
 }
 
+write_settings() {
+  local tmp=$settings_file.tmp
+  cat >"$tmp" <<EOF
+EDGESTREAM_KAFKA_PORT=$kafka_port
+EDGESTREAM_KAFKA_CONTROLLER_PORT=$controller_port
+EDGESTREAM_KAFKA_JMX_EXPORTER_PORT=$jmx_exporter_port
+EDGESTREAM_S3_PORT=$s3_port
+EDGESTREAM_PROMETHEUS_PORT=$prometheus_port
+EDGESTREAM_NODE_EXPORTER_PORT=$node_exporter_port
+EDGESTREAM_KAFKA_EXPORTER_PORT=$kafka_exporter_port
+EDGESTREAM_SIMULATOR_METRICS_PORT=$simulator_metrics_port
+EDGESTREAM_PROCESSOR_METRICS_PORT=$processor_metrics_port
+EDGESTREAM_ARCHIVER_METRICS_PORT=$archiver_metrics_port
+EDGESTREAM_S3_BUCKET=$s3_bucket
+EDGESTREAM_S3_REGION=$s3_region
+EOF
+  mv "$tmp" "$settings_file"
+}
+
 write_env() {
   local tmp=$env_file.tmp
   (
@@ -402,12 +431,16 @@ cmd_start() {
   if ((${#running[@]} == ${#services[@]})); then
     s3_credentials
     for name in "${services[@]}"; do wait_ready "$name"; done
-    [[ -f $env_file ]] || write_env
+    # Cheap, and repairs a topic or bucket deleted by hand.
+    create_topics
+    create_bucket
+    write_env
     say "already running (${services[*]}); environment in $env_file"
     return
   fi
   cmd_install
   s3_credentials
+  write_settings
   for name in "${services[@]}"; do
     service_pid "$name" >/dev/null && continue
     for port in $(service_ports "$name"); do
