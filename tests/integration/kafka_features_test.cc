@@ -2,8 +2,9 @@
 // 2.0.2) and the local stack's broker agree on the protocol features the
 // pipeline depends on: the idempotent producer, transactions and consumer
 // groups. librdkafka enables a feature only if the broker still supports the
-// request versions it uses; Kafka 4 removed some of them, which is why the
-// stack runs Kafka 3.9. Runs against the broker at KAFKA_BOOTSTRAP_SERVERS
+// request versions it uses, and newer brokers drop old versions (Kafka 4
+// removed the oldest), so this pins the pair down. Runs against the broker at
+// KAFKA_BOOTSTRAP_SERVERS
 // (var/edgestream.env, written by `scripts/stack.sh start`).
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
