@@ -90,20 +90,24 @@ install_kafka() {
   fi
   command -v mvn >/dev/null || die "maven is missing; run scripts/install-deps.sh"
   say "fetching Kafka and the JMX exporter (Maven, cached in var/cache/m2)"
-  rm -rf "$kafka_lib" "$(dirname "$jmx_agent")"
+  # Copied into a new folder and swapped in at the end, so that a broker
+  # still running keeps a complete class path.
+  local fresh=$cache_dir/kafka.new
+  rm -rf "$fresh"
   # Maven's output goes to a log: Debian's Maven 3.8 prints colour codes
   # even in batch mode.
   local mvn=(mvn -B -q -f "$repo/stack/kafka/pom.xml" "-Dmaven.repo.local=$cache_dir/m2")
   local log=$cache_dir/kafka-maven.log
   mkdir -p "$cache_dir"
-  if ! "${mvn[@]}" dependency:copy-dependencies "-DoutputDirectory=$kafka_lib" \
+  if ! "${mvn[@]}" dependency:copy-dependencies "-DoutputDirectory=$fresh/lib" \
     -DincludeScope=runtime >"$log" 2>&1 ||
-    ! "${mvn[@]}" dependency:copy@jmx-exporter-agent \
-      "-DoutputDirectory=$(dirname "$jmx_agent")" >>"$log" 2>&1; then
+    ! "${mvn[@]}" dependency:copy@jmx-exporter-agent "-DoutputDirectory=$fresh/agent" >>"$log" 2>&1; then
     sed 's/\x1b\[[0-9;]*m//g' "$log" | tail -n 30 >&2
     die "Maven could not fetch Kafka or the JMX exporter (stack/kafka/pom.xml); full output in $log"
   fi
-  echo "$want" >"$stamp"
+  echo "$want" >"$fresh/pom.sha256"
+  rm -rf "$cache_dir/kafka"
+  mv "$fresh" "$cache_dir/kafka"
 }
 
 install_versitygw() {
