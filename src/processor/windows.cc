@@ -293,7 +293,9 @@ std::optional<MergerCheckpoint> decode_merger_checkpoint(std::string_view text) 
 PartitionWindows::PartitionWindows(WindowConfig config) : config_(config) {}
 
 PartitionWindows::PartitionWindows(WindowConfig config, const PartitionCheckpoint& checkpoint)
-    : config_(config), closed_before_(from_sentinel(checkpoint.closed_before)) {
+    : config_(config),
+      closed_before_(from_sentinel(checkpoint.closed_before)),
+      restored_replay_from_(checkpoint.replay_from) {
   if (checkpoint.has_watermark) watermark_ = checkpoint.watermark;
 }
 
@@ -333,6 +335,7 @@ PartitionWindows::AddOutcome PartitionWindows::add(const Reading& reading, int64
 }
 
 ClosedWindows PartitionWindows::close_ready() {
+  restored_replay_from_.reset();  // the replay is complete: open_ is whole again
   ClosedWindows closed;
   if (!watermark_) return closed;
   // Window [s, s + size) is ready iff s + size <= watermark, i.e. iff s starts
@@ -369,7 +372,7 @@ PartitionCheckpoint PartitionWindows::checkpoint(int64_t next_offset) const {
   assert((open_.empty() || !watermark_ || open_.begin()->first + config_.size > *watermark_) &&
          "checkpoint() with windows ready to close: call close_ready() first");
   PartitionCheckpoint checkpoint;
-  checkpoint.replay_from = next_offset;
+  checkpoint.replay_from = std::min(next_offset, restored_replay_from_.value_or(next_offset));
   for (const auto& [start, window] : open_) {
     checkpoint.replay_from = std::min(checkpoint.replay_from, window.min_offset);
   }

@@ -94,6 +94,9 @@ class PartitionWindows {
  public:
   explicit PartitionWindows(WindowConfig config);
   // Restores from a checkpoint before replaying records from replay_from.
+  // Until the first close_ready() (call it once the replay reached the
+  // committed offset), checkpoint() never replays from later than the
+  // restored replay_from, so a commit in the middle of the replay is safe.
   PartitionWindows(WindowConfig config, const PartitionCheckpoint& checkpoint);
 
   enum class AddOutcome { kAggregated, kLate };
@@ -127,6 +130,10 @@ class PartitionWindows {
   std::map<EventTime, OpenWindow> open_;  // by window start
   std::optional<EventTime> watermark_;
   std::optional<EventTime> closed_before_;
+  // Set when restored from a checkpoint, cleared by the first close_ready():
+  // until then the replay may be incomplete, and a checkpoint taken meanwhile
+  // must still replay from where the restored one said.
+  std::optional<int64_t> restored_replay_from_;
   // Readings arrive mostly in the newest window: remember it (map nodes are stable).
   EventTime cached_start_;
   OpenWindow* cached_window_ = nullptr;
