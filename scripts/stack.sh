@@ -140,6 +140,9 @@ install_kafka_exporter() {
   mkdir -p "$cache_dir/bin"
   (cd "$kafka_exporter_src" && "$go_bin" build -trimpath -o "$bin.tmp" .) ||
     die "building stack/kafka-exporter failed; see the compiler output above"
+  # Builds of older sources are of no further use (a running one keeps its
+  # deleted file until it stops).
+  find "$cache_dir/bin" -maxdepth 1 -name 'edgestream-kafka-exporter-*' ! -name "${bin##*/}.tmp" -delete
   mv "$bin.tmp" "$bin"
 }
 
