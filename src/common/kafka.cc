@@ -1,6 +1,9 @@
 #include "edgestream/common/kafka.h"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <thread>
 
 namespace edgestream::kafka {
 
@@ -102,6 +105,22 @@ Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int ti
                      rd_kafka_err2str(topic_err) + "); create it first (scripts/stack.sh does)");
   }
   return count;
+}
+
+}  // namespace edgestream::kafka
+
+namespace edgestream::kafka {
+
+Result<int> wait_for_topic(rd_kafka_t* client, const std::string& topic, int timeout_ms) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    // Short metadata requests, so a topic that appears is seen promptly.
+    auto count = partition_count(client, topic, static_cast<int>(std::clamp<int64_t>(left.count(), 1, 1000)));
+    if (count || Clock::now() >= deadline) return count;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // between metadata requests
+  }
 }
 
 }  // namespace edgestream::kafka

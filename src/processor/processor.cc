@@ -147,15 +147,15 @@ Status Processor::start() {
   producer_ = std::move(producer).value();
 
   for (const std::string& topic : {config_.output_topic, config_.dead_letter_topic}) {
-    auto count = kafka::partition_count(producer_.get(), topic,
+    auto count = kafka::wait_for_topic(producer_.get(), topic,
                                         static_cast<int>(config_.startup_timeout.count()));
     if (!count) return count.error().with_context("cannot reach Kafka at " + config_.bootstrap_servers);
   }
-  auto inputs = kafka::partition_count(producer_.get(), config_.input_topic,
+  auto inputs = kafka::wait_for_topic(producer_.get(), config_.input_topic,
                                        static_cast<int>(config_.startup_timeout.count()));
   if (!inputs) return inputs.error().with_context("cannot reach Kafka at " + config_.bootstrap_servers);
   input_partitions_ = inputs.value();
-  auto partials = kafka::partition_count(producer_.get(), config_.partials_topic,
+  auto partials = kafka::wait_for_topic(producer_.get(), config_.partials_topic,
                                          static_cast<int>(config_.startup_timeout.count()));
   if (!partials) return partials.error();
   if (partials.value() != 1) {

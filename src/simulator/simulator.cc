@@ -148,7 +148,7 @@ Result<RunSummary> run(const SimulatorConfig& config) {
   kafka::Handle producer = std::move(producer_result).value();
 
   // Fail fast with a clear message instead of queueing into the void.
-  auto partitions = kafka::partition_count(producer.get(), config.topic,
+  auto partitions = kafka::wait_for_topic(producer.get(), config.topic,
                                            static_cast<int>(config.startup_timeout.count()));
   if (!partitions) {
     return partitions.error().with_context("cannot start producing to Kafka at " +

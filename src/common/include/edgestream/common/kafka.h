@@ -75,4 +75,9 @@ rd_kafka_resp_err_t produce_copy(rd_kafka_t* producer, const std::string& topic,
 // Number of partitions of a topic, from a metadata request bounded by timeout.
 Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms);
 
+// partition_count, asked again until `timeout_ms` has passed: at start-up the
+// broker may still be coming up, and a topic created a moment ago may not be
+// in every broker's metadata yet. Returns the last error at the deadline.
+Result<int> wait_for_topic(rd_kafka_t* client, const std::string& topic, int timeout_ms);
+
 }  // namespace edgestream::kafka
