@@ -337,7 +337,7 @@ start_prometheus() {
   local dir=$stack_dir/prometheus
   mkdir -p "$dir/data" "$dir/targets" "$dir/rules"
   render "$repo/stack/prometheus/prometheus.yml.in" "$dir/prometheus.yml" \
-    PROMETHEUS_DIR="$dir" PROMETHEUS_PORT="$prometheus_port" \
+    PROMETHEUS_DIR="$dir" PROMETHEUS_PORT="$prometheus_port" REPO="$repo" \
     NODE_EXPORTER_PORT="$node_exporter_port" KAFKA_JMX_EXPORTER_PORT="$jmx_exporter_port" \
     KAFKA_EXPORTER_PORT="$kafka_exporter_port" SIMULATOR_METRICS_PORT="$simulator_metrics_port" \
     PROCESSOR_METRICS_PORT="$processor_metrics_port" ARCHIVER_METRICS_PORT="$archiver_metrics_port"
