@@ -6,7 +6,7 @@ records per run, the medians, and the C++/Python ratio of pairs.
 
 Usage (local stack running, release build):
   var/venv/bin/python bench/pipeline/processor_e2e.py [--bin-dir build/release/bin]
-      [--records 300000] [--runs 3]
+      [--records 1000000] [--runs 3]
 """
 import argparse
 import os
@@ -40,37 +40,42 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
 
 
-def committed_all(bootstrap, group, topic, partitions, ends):
+def committed_total(bootstrap, group, topic, partitions):
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
     try:
         committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
-        return all(tp.offset >= ends[tp.partition] for tp in committed)
+        return sum(max(tp.offset, 0) for tp in committed)
     finally:
         consumer.close()
 
 
-def run_one(command, bootstrap, group, topic, partitions, ends, records):
+def run_one(command, bootstrap, group, topic, partitions, total):
+    """Sustained rate: from the first committed progress to the last record
+    committed, so process start-up and the group join are not counted."""
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    start = time.perf_counter()
-    cpu = 0.0
     try:
-        while not committed_all(bootstrap, group, topic, partitions, ends):
+        first = None
+        while True:
             if process.poll() is not None:
                 raise RuntimeError(f"{command[0]} exited {process.returncode}")
-            cpu = cpu_seconds(process.pid)
-            time.sleep(0.05)  # polling interval of the measurement, not synchronisation
-        wall = time.perf_counter() - start
-        cpu = cpu_seconds(process.pid)
+            done = committed_total(bootstrap, group, topic, partitions)
+            now, cpu = time.perf_counter(), cpu_seconds(process.pid)
+            if first is None and done > 0:
+                first = (now, cpu, done)
+            if done >= total:
+                break
+            time.sleep(0.02)  # sampling interval of the measurement
+        records = total - first[2]
+        return records / (now - first[0]), (cpu - first[1]) / records * 100_000
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(60)
-    return records / wall, cpu / records * 100_000
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin-dir", default=os.path.join(REPO, "build", "release", "bin"))
-    parser.add_argument("--records", type=int, default=300_000)
+    parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     env = load_env()
@@ -83,7 +88,7 @@ def main():
                     "--topic", source, "--rate", "0", "--count", str(args.records),
                     "--metrics-address", ""], check=True, stderr=subprocess.DEVNULL)
     probe = Consumer({"bootstrap.servers": bootstrap, "group.id": "probe-" + tag})
-    ends = {p: probe.get_watermark_offsets(TopicPartition(source, p), timeout=10)[1] for p in range(3)}
+    total = sum(probe.get_watermark_offsets(TopicPartition(source, p), timeout=10)[1] for p in range(3))
     probe.close()
 
     results = {"C++ processor": [], "Python consumer": []}
@@ -103,7 +108,7 @@ def main():
             else:
                 command = [sys.executable, os.path.join(REPO, "bench", "pipeline", "python_processor.py"),
                            bootstrap, source, out, group]
-            rate, cpu = run_one(command, bootstrap, group, source, 3, ends, args.records)
+            rate, cpu = run_one(command, bootstrap, group, source, 3, total)
             results[name].append((rate, cpu))
             print(f"run {run + 1} {name:<16} {rate:>10,.0f} msg/s  {cpu:.3f} CPU s/100k", file=sys.stderr)
 
