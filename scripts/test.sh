@@ -8,7 +8,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-[[ -x tests/deploy/install-tools.sh ]] && tests/deploy/install-tools.sh
+
+# The stack's and the deployment checks' tools (Maven and Go downloads and
+# builds) are fetched while the C++ code compiles; their logs go to var/ and
+# are shown if they fail.
+mkdir -p var/log
+scripts/stack.sh install >var/log/stack-install.log 2>&1 &
+stack_install=$!
+tests/deploy/install-tools.sh >var/log/deploy-tools-install.log 2>&1 &
+tools_install=$!
+wait_for() { # wait_for PID LOG WHAT
+  if ! wait "$1"; then
+    tail -n 40 "$2" >&2
+    echo "test.sh: $3 failed; full log in $2" >&2
+    exit 1
+  fi
+}
+
 scripts/build.sh sanitize
 
 # Fuzz targets need clang's libFuzzer; they get their own build tree.
@@ -18,6 +34,9 @@ if [[ ${EDGESTREAM_SKIP_FUZZ:-0} != 1 ]]; then
   cmake --build build/fuzz --target record_parser_fuzz
   ctest --test-dir build/fuzz -L fuzz --output-on-failure
 fi
+
+wait_for "$stack_install" var/log/stack-install.log "installing the local stack"
+wait_for "$tools_install" var/log/deploy-tools-install.log "installing the deployment check tools"
 
 started_stack=0
 if ! scripts/stack.sh status >/dev/null 2>&1; then
