@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", output, "file to write (overwritten each run, kept after the last)");
   app.add_option("--row-group-rows", options.row_group_rows);
   app.add_option("--zstd-level", options.zstd_level);
+  app.add_option("--page-bytes", options.page_bytes);
   app.add_flag("--plain-numbers", plain_numbers, "PLAIN instead of dictionary for numeric columns");
   CLI11_PARSE(app, argc, argv);
   options.dictionary_for_numbers = !plain_numbers;
