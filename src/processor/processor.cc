@@ -201,6 +201,12 @@ Status Processor::start() {
   kLog.info("instance '", instance, "' consuming ", config_.input_topic, " (", input_partitions_,
             " partitions) and ", config_.partials_topic, " in group ", config_.group_id, " at ",
             config_.bootstrap_servers);
+  kLog.info("effective configuration: output ", config_.output_topic, ", dead letters ",
+            config_.dead_letter_topic, ", window ", config_.windows.size.count(), " ms, allowed lateness ",
+            config_.windows.allowed_lateness.count(), " ms, idle timeout ",
+            config_.windows.idle_timeout.count(), " ms, commit interval ", config_.commit_interval.count(),
+            " ms, transaction timeout ", config_.transaction_timeout.count(), " ms, ",
+            config_.kafka_overrides.size(), " librdkafka overrides (values not logged: they may hold credentials)");
   return Status::success();
 }
 
