@@ -7,6 +7,8 @@ with DuckDB and checks, against values computed here from the generated rows:
     count), timestamps as integer milliseconds;
   - the logical types each reader sees;
   - per row group statistics (min, max, null_count) as pyarrow reports them;
+  - per page statistics, read from the page headers with a small Thrift
+    compact reader in this file (no reader library exposes them);
   - row-group layout and encodings where a test is about them.
 """
 
@@ -203,10 +205,129 @@ def check_with_duckdb(path, columns, rows):
         assert_column_equal(kind, [row[c] for row in rows], table.column(c).to_pylist(), "duckdb", name)
 
 
+# A minimal Thrift compact protocol reader, written from the protocol spec, to
+# look at what neither pyarrow nor DuckDB exposes: the page headers.
+def read_varint(data, pos):
+    shift = value = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def unzigzag(n):
+    return (n >> 1) ^ -(n & 1)
+
+
+def read_compact_value(data, pos, ctype):
+    if ctype in (1, 2):   # bool inside a list: one byte
+        return data[pos] == 1, pos + 1
+    if ctype == 3:
+        return struct.unpack_from("b", data, pos)[0], pos + 1
+    if ctype in (4, 5, 6):
+        n, pos = read_varint(data, pos)
+        return unzigzag(n), pos
+    if ctype == 7:
+        return struct.unpack_from("<d", data, pos)[0], pos + 8
+    if ctype == 8:
+        n, pos = read_varint(data, pos)
+        return bytes(data[pos:pos + n]), pos + n
+    if ctype in (9, 10):
+        header = data[pos]
+        pos += 1
+        size, etype = header >> 4, header & 0x0F
+        if size == 15:
+            size, pos = read_varint(data, pos)
+        items = []
+        for _ in range(size):
+            item, pos = read_compact_value(data, pos, etype)
+            items.append(item)
+        return items, pos
+    if ctype == 12:
+        return read_compact_struct(data, pos)
+    raise AssertionError(f"unexpected compact type {ctype} at {pos}")
+
+
+def read_compact_struct(data, pos):
+    fields, last = {}, 0
+    while True:
+        header = data[pos]
+        pos += 1
+        if header == 0:
+            return fields, pos
+        ctype, delta = header & 0x0F, header >> 4
+        if delta:
+            field = last + delta
+        else:
+            n, pos = read_varint(data, pos)
+            field = unzigzag(n)
+        if ctype in (1, 2):
+            fields[field] = ctype == 1
+        else:
+            fields[field], pos = read_compact_value(data, pos, ctype)
+        last = field
+
+
+def stats_bytes(kind, value):
+    if kind == "string":
+        return value.encode("utf-8")
+    if kind == "double":
+        return struct.pack("<d", value)
+    return struct.pack("<q", value)
+
+
+def check_page_headers(path, columns, rows, row_group_rows):
+    """Walks every page of every chunk: headers parse, pages tile the chunk,
+    value counts add up, and each data page's statistics match its rows."""
+    data = path.read_bytes()
+    metadata = pq.ParquetFile(path).metadata
+    for g in range(metadata.num_row_groups):
+        group_rows = rows[g * row_group_rows:(g + 1) * row_group_rows]
+        for c, (name, kind) in enumerate(columns):
+            chunk = metadata.row_group(g).column(c)
+            start = chunk.dictionary_page_offset if chunk.has_dictionary_page else chunk.data_page_offset
+            end = start + chunk.total_compressed_size
+            pos, first_row, seen_data_page = start, 0, False
+            while pos < end:
+                header_start = pos
+                header, pos = read_compact_struct(data, pos)
+                page_type, compressed_size = header[1], header[3]
+                if page_type == 2:   # DICTIONARY_PAGE: first in the chunk, PLAIN
+                    assert header_start == start and not seen_data_page
+                    assert header[7][2] == 0
+                else:
+                    assert page_type == 0, f"unexpected page type {page_type}"
+                    seen_data_page = True
+                    page = header[5]
+                    count = page[1]
+                    values = [row[c] for row in group_rows[first_row:first_row + count]]
+                    first_row += count
+                    stats = page[5]
+                    assert stats[3] == 0   # null_count always written
+                    has, low, high = expected_stats(kind, values)
+                    if has:
+                        if kind == "double":
+                            low = -0.0 if low == 0 else low
+                            high = 0.0 if high == 0 else high
+                        assert (stats.get(6), stats.get(5)) == (stats_bytes(kind, low), stats_bytes(kind, high)), \
+                            f"row group {g} column {name} page at row {first_row - count}"
+                    else:
+                        assert 5 not in stats and 6 not in stats
+                    if kind == "double":
+                        assert stats[9] == sum(1 for v in values if math.isnan(v))
+                pos += compressed_size
+            assert pos == end, f"pages of row group {g} column {name} do not tile the chunk"
+            assert first_row == len(group_rows)
+
+
 def check_file(path, columns, rows, row_group_rows):
     check_with_pyarrow(path, columns, rows)
     check_with_duckdb(path, columns, rows)
     check_statistics(path, columns, rows, row_group_rows)
+    check_page_headers(path, columns, rows, row_group_rows)
 
 
 # --------------------------------------------------------------------------
