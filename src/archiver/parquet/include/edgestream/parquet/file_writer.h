@@ -8,9 +8,10 @@
 //    the row that completes a row group: that call encodes, compresses and
 //    writes the row group to disk before returning. close() writes the footer,
 //    optionally fsyncs, and renames. All disk I/O is blocking POSIX I/O.
-//  - Memory: at most one row group of values is buffered (about 32 bytes a
-//    row for the readings schema with dictionary-encoded strings, plus the
-//    string bytes of columns that fell back to PLAIN), plus one page of scratch.
+//  - Memory: at most one row group of values is buffered (24 to 32 bytes a
+//    row for the readings schema: 4 per dictionary-encoded value, 8 per PLAIN
+//    number, 4 + length per PLAIN string), plus the dictionaries and one page
+//    of scratch. docs/parquet.md has the details.
 //  - Crash safety: rows go to "<path>.inprogress"; close() renames it to
 //    <path> only after the footer is written (and fsynced when
 //    WriterOptions::sync_on_close). A file at <path> is therefore always
@@ -55,9 +56,10 @@ struct WriterOptions {
   // written PLAIN instead: a huge dictionary means the values barely repeat,
   // so the dictionary would cost more than it saves. 1 MiB, as pyarrow.
   std::size_t dictionary_page_limit = std::size_t{1} << 20;
-  // Dictionary-encode DOUBLE/INT64/TIMESTAMP columns too (always done for
-  // strings). Sensor values with few distinct readings shrink a lot; columns
-  // of distinct values fall back to PLAIN through the limit above.
+  // Try dictionary encoding for DOUBLE/INT64/TIMESTAMP columns too (always
+  // tried for strings). Sensor readings with few distinct values shrink a
+  // lot; a chunk whose first 16,384 numbers are mostly distinct, or whose
+  // dictionary would not make it smaller, is written PLAIN instead.
   bool dictionary_for_numbers = true;
   // fsync the file and its directory before close() returns, so a file that
   // close() reported survives a power loss.
