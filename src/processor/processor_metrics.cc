@@ -89,7 +89,8 @@ ProcessorMetrics::ProcessorMetrics(prometheus::Registry& registry, const std::st
        {InvalidReason::kTooLarge, InvalidReason::kInvalidUtf8, InvalidReason::kInvalidJson,
         InvalidReason::kNotAnObject, InvalidReason::kMissingField, InvalidReason::kWrongType,
         InvalidReason::kInvalidDeviceId, InvalidReason::kInvalidTimestamp,
-        InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange}) {
+        InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange,
+        InvalidReason::kTemperatureBelowAbsoluteZero}) {
     dead_lettered_.Add({{"reason", to_string(reason)}});
   }
 }

@@ -282,6 +282,8 @@ const char* to_string(InvalidReason reason) {
       return "non_finite_number";
     case InvalidReason::kHumidityOutOfRange:
       return "humidity_out_of_range";
+    case InvalidReason::kTemperatureBelowAbsoluteZero:
+      return "temperature_below_absolute_zero";
   }
   return "unknown";
 }
@@ -390,6 +392,12 @@ ParseResult RecordParser::parse(std::string_view payload) {
       }
       case Field::kTemperature:
         read = read_number(value, "temperature", reading.temperature, problem);
+        if (read == Read::kValue && reading.temperature < kAbsoluteZeroCelsius) {
+          std::string detail = "temperature ";
+          append_json_number(detail, reading.temperature);
+          detail += " is below absolute zero (-273.15)";
+          problem.note(InvalidReason::kTemperatureBelowAbsoluteZero, std::move(detail));
+        }
         break;
       case Field::kHumidity:
         read = read_number(value, "humidity", reading.humidity, problem);

@@ -204,6 +204,10 @@ std::vector<Case> validation_table() {
           make([](Fields& f) { f.temperature = "1" + std::string(400, '0'); }), R::kNonFiniteNumber);
 
   invalid("humidity -0.1", make([](Fields& f) { f.humidity = "-0.1"; }), R::kHumidityOutOfRange);
+  invalid("temperature -273.16", make([](Fields& f) { f.temperature = "-273.16"; }),
+          R::kTemperatureBelowAbsoluteZero);
+  invalid("temperature -1e308", make([](Fields& f) { f.temperature = "-1e308"; }),
+          R::kTemperatureBelowAbsoluteZero);
   invalid("humidity 100.1", make([](Fields& f) { f.humidity = "100.1"; }), R::kHumidityOutOfRange);
   invalid("humidity just above 100",
           make([](Fields& f) { f.humidity = "100.00000000000001"; }), R::kHumidityOutOfRange);
@@ -319,7 +323,8 @@ TEST(RecordParser, EveryReasonHasADistinctLabel) {
   for (auto reason : {InvalidReason::kTooLarge, InvalidReason::kInvalidUtf8, InvalidReason::kInvalidJson,
                       InvalidReason::kNotAnObject, InvalidReason::kMissingField, InvalidReason::kWrongType,
                       InvalidReason::kInvalidDeviceId, InvalidReason::kInvalidTimestamp,
-                      InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange}) {
+                      InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange,
+                      InvalidReason::kTemperatureBelowAbsoluteZero}) {
     labels.emplace_back(to_string(reason));
   }
   std::sort(labels.begin(), labels.end());
@@ -464,7 +469,9 @@ TEST(EncodeReading, NumbersRoundTripExactly) {
       // Arbitrary finite bit patterns: subnormals, huge and tiny magnitudes.
       uint64_t pattern = bits(random);
       std::memcpy(&value, &pattern, sizeof value);
+      // Only values the parser accepts (finite, at or above absolute zero).
       if (!std::isfinite(value)) continue;
+      value = std::fabs(value);
     }
     Reading reading;
     reading.device_id = "d";

@@ -20,6 +20,9 @@ inline constexpr size_t kMaxDeviceIdBytes = 256;
 inline constexpr size_t kMaxRecordBytes = 64 * 1024;
 // A reading is kept iff status == "OK" exactly and temperature <= this (°C).
 inline constexpr double kMaxTemperatureCelsius = 100.0;
+// Physically impossible below this; rejecting it also bounds every kept
+// temperature to [-273.15, 100], so window sums cannot overflow a double.
+inline constexpr double kAbsoluteZeroCelsius = -273.15;
 
 // Why a record is dead-lettered. Each value is also the `reason` header of the
 // dead-letter record and the `reason` label of the dead-letter counter.
@@ -34,6 +37,7 @@ enum class InvalidReason {
   kInvalidTimestamp,    // not RFC 3339
   kNonFiniteNumber,     // temperature/humidity NaN, ±inf or out of double range
   kHumidityOutOfRange,  // humidity outside [0, 100]
+  kTemperatureBelowAbsoluteZero,  // temperature below -273.15 °C: no sensor reads that
 };
 const char* to_string(InvalidReason reason);
 
