@@ -2,10 +2,12 @@
 
 Refreshes every two seconds until Ctrl-C: messages/s into raw-data and out of
 the processor, dead-lettered and rejected rates, consumer lag per group, and
-Parquet files archived to S3.
+Parquet files archived to S3. Every minute it also renders the golden
+signals as a PNG (var/report/golden-signals.png, as scripts/report.sh does).
 """
 import json
 import os
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -39,14 +41,33 @@ def query(expression):
     return float(result[0]["value"][1]) if result else None
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PNG = os.path.join(REPO, "var", "report", "golden-signals.png")
+
+
+def render_png():
+    """Starts a PNG render in the background; the view never waits for it."""
+    os.makedirs(os.path.dirname(PNG), exist_ok=True)
+    return subprocess.Popen([sys.executable, os.path.join(REPO, "deploy", "monitoring", "render_report.py"),
+                             "--prometheus", PROMETHEUS_URL, "--minutes", "15", "--rate-interval", "30s",
+                             "--output", PNG], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main():
     print(f"live view of {PROMETHEUS_URL}; Ctrl-C to stop")
+    renderer = None
+    next_render = time.monotonic() + 30
     while True:
+        if time.monotonic() >= next_render and (renderer is None or renderer.poll() is not None):
+            renderer = render_png()
+            next_render = time.monotonic() + 60
         lines = [time.strftime("%H:%M:%S") + "  edgestream pipeline"]
         for label, expression, unit in ROWS:
             value = query(expression)
             text = "—" if value is None else f"{value:,.1f}"
             lines.append(f"  {label:<32}{text:>16} {unit}")
+        if os.path.exists(PNG):
+            lines.append(f"  golden signals picture: {os.path.relpath(PNG)} (refreshed every minute)")
         # Redraw in place on a terminal, append otherwise (logs, CI).
         if sys.stdout.isatty():
             sys.stdout.write("\x1b[H\x1b[2J")
