@@ -55,7 +55,7 @@ readonly versitygw_version=v1.8.0
 
 # name:partitions. processor-partials is internal to the processor: it
 # merges partial window aggregates through it, so it has one partition.
-readonly topics=(raw-data:3 processed-data:3 raw-data-dlq:3 processor-partials:1)
+readonly topics=(raw-data:3 processed-data:3 raw-data-dlq:3 processed-data-dlq:3 processor-partials:1)
 # Start order; stop runs it backwards.
 readonly services=(s3 kafka node-exporter kafka-exporter prometheus)
 

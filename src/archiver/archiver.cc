@@ -1,0 +1,892 @@
+#include "edgestream/archiver/archiver.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <system_error>
+#include <vector>
+
+#include "archiver_metrics.h"
+#include "edgestream/archiver/batch_sequencer.h"
+#include "edgestream/archiver/layout.h"
+#include "edgestream/archiver/record.h"
+#include "edgestream/common/log.h"
+#include "edgestream/common/metrics.h"
+#include "edgestream/common/shutdown.h"
+#include "edgestream/parquet/schemas.h"
+#include "edgestream/s3/credentials.h"
+#include "uploader.h"
+
+namespace edgestream::archiver {
+namespace {
+
+const Logger kLog("archiver");
+
+// Upper bound on blocking broker calls (commit, seek, flush).
+constexpr int kBrokerCallTimeoutMs = 30'000;
+// Messages handled per loop turn before the periodic work runs.
+constexpr int kPollBatch = 2000;
+// How often quiet/period cut rules, gauges and lag are evaluated: well below
+// any sensible grace period, and cheap (a few files per partition).
+constexpr std::chrono::milliseconds kHousekeepingInterval{200};
+constexpr std::chrono::milliseconds kGaugeInterval{1000};
+// After a failed commit, wait this long before trying again.
+constexpr std::chrono::milliseconds kCommitRetryInterval{1000};
+// Backoff after a spool write failure (full or unwritable disk), doubling up to the cap.
+constexpr std::chrono::milliseconds kDiskBackoffInitial{1000};
+constexpr std::chrono::milliseconds kDiskBackoffCap{30'000};
+// Consumption resumes once the spool is below this share of its limit, so
+// that it does not flap between paused and running on every file.
+constexpr double kSpoolResumeShare = 0.9;
+constexpr std::int64_t kNoOffset = -1;
+
+const char* const kSpoolSuffix = ".parquet";
+const char* const kInProgressSuffix = ".inprogress";
+
+struct OpenFile {
+  FileIdentity identity;
+  std::filesystem::path path;  // final name in the spool
+  std::unique_ptr<parquet::FileWriter> writer;
+  std::int64_t rows = 0;
+  std::int64_t bytes = 0;  // on disk, measured at row-group boundaries
+  EventTime min_event_time = EventTime::max();
+};
+
+struct PartitionState {
+  // Open files of the current segment, by (kind, period start).
+  std::map<std::pair<RecordKind, EventTime>, OpenFile> open;
+  std::optional<EventTime> max_event_time;
+  SteadyTime last_record{};
+  // Offset of the first record of the open segment: where to rewind to when
+  // the spool disk fails. kNoOffset until the segment's first record.
+  std::int64_t segment_start = kNoOffset;
+  std::int64_t next_offset = kNoOffset;  // after the last record consumed
+  std::int64_t committed = kNoOffset;    // last offset this instance committed
+  // Spool disk failure: the partition stays paused until then.
+  std::optional<SteadyTime> retry_after;
+  std::chrono::milliseconds disk_backoff = kDiskBackoffInitial;
+  bool paused = false;
+};
+
+struct Batch {
+  std::int32_t partition = 0;
+  BatchId id = 0;
+  std::int64_t end_offset = 0;  // commit this when every file is in S3
+  std::vector<UploadFile> files;
+  std::uint64_t bytes = 0;
+  std::optional<EventTime> oldest_event_time;
+};
+
+std::string inprogress_path(const std::filesystem::path& path) {
+  return path.string() + kInProgressSuffix;
+}
+
+// Checks the spool directory is usable: creates it, writes, syncs and
+// deletes a probe file.
+Status check_spool(const std::filesystem::path& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "spool directory " + dir.string() + " cannot be created: " + error.message() +
+                     "; point --spool-dir (EDGESTREAM_ARCHIVER_SPOOL_DIR) at a writable volume");
+  }
+  const std::filesystem::path probe = dir / ".edgestream-archiver-probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "spool directory " + dir.string() + " is not writable: " + std::strerror(errno) +
+                     "; point --spool-dir (EDGESTREAM_ARCHIVER_SPOOL_DIR) at a writable volume");
+  }
+  const char byte = 0;
+  const bool written = ::write(fd, &byte, 1) == 1 && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  if (!written) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "spool directory " + dir.string() + " cannot be written: " + std::strerror(saved) +
+                     "; free space or point --spool-dir at another volume");
+  }
+  return Status::success();
+}
+
+// Files of a previous run: their records were never committed, so they are
+// consumed again from Kafka; the files themselves are garbage.
+void delete_leftovers(const std::filesystem::path& dir) {
+  std::error_code error;
+  int deleted = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    const bool ours = std::any_of(std::begin(kAllKinds), std::end(kAllKinds), [&](RecordKind kind) {
+      return name.rfind(std::string(object_kind_name(kind)) + "-p", 0) == 0;
+    });
+    const bool parquet = name.ends_with(kSpoolSuffix) ||
+                         name.ends_with(std::string(kSpoolSuffix) + kInProgressSuffix);
+    if (ours && parquet && entry.is_regular_file()) {
+      std::error_code remove_error;
+      if (std::filesystem::remove(entry.path(), remove_error)) ++deleted;
+    }
+  }
+  if (deleted > 0) {
+    kLog.info("deleted ", deleted, " spool files left by a previous run in ", dir.string(),
+              "; their records are consumed again from the last committed offsets");
+  }
+}
+
+class Archiver {
+ public:
+  explicit Archiver(const ArchiverConfig& config)
+      : config_(config), planner_(config.planner) {}
+
+  Status start();
+  Status run_loop();
+  void shut_down();
+
+  void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  void on_delivery(const rd_kafka_message_t& message);
+
+ private:
+  Status handle_message(const rd_kafka_message_t& message);
+  Status dead_letter(const rd_kafka_message_t& message, InvalidReason reason,
+                     const std::string& detail);
+  enum class Appended : std::uint8_t { kWritten, kRejected, kRewound };
+  // Writes the record into its open file (opening one when needed). kRejected:
+  // the writer refused the row (detail in rejected_detail_); kRewound: the
+  // spool failed and the partition was rewound.
+  Appended append(std::int32_t partition, PartitionState& state, const ArchiveRecord& record,
+                  std::int64_t offset);
+  void maybe_cut(std::int32_t partition, PartitionState& state, SteadyTime now);
+  void cut(std::int32_t partition, PartitionState& state, CutReason reason);
+  // A spool write failed: forget the open segment, rewind to its start and
+  // pause the partition for a while.
+  void rewind(std::int32_t partition, PartitionState& state, const Error& error);
+  void dispatch();
+  void handle_completions();
+  // Commits batches whose files are all in S3, and partitions whose consumed
+  // records since the last commit all went to the dead-letter topic.
+  Status commit_ready(bool force);
+  Status commit_offset(std::int32_t partition, std::int64_t offset);
+  Status flush_dead_letters();
+  void drop_partition(std::int32_t partition);
+  void delete_batch(BatchId id);
+  void update_flow_control(SteadyTime now);
+  void update_gauges();
+  // Waits for the running upload of `partition` (bounded) and commits it.
+  void drain_partition(std::int32_t partition);
+  std::uint64_t spool_bytes() const;
+
+  ArchiverConfig config_;
+  SegmentPlanner planner_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  std::unique_ptr<ArchiverMetrics> metrics_;
+  std::unique_ptr<Uploader> uploader_;
+  // The producer outlives the consumer: dead letters are flushed in the
+  // revoke callback that runs while the consumer closes.
+  kafka::Handle producer_;
+  kafka::Handle consumer_;
+  RecordParser parser_;
+  std::map<std::int32_t, PartitionState> partitions_;
+  std::map<BatchId, Batch> batches_;
+  BatchSequencer sequencer_;
+  BatchId next_batch_id_ = 1;
+  std::vector<OpenFileView> views_;  // reused by maybe_cut
+  std::uint64_t dead_letters_unflushed_ = 0;
+  std::uint64_t dead_letter_failures_ = 0;  // written by the delivery callback (main thread)
+  std::string dead_letter_failure_;
+  std::string rejected_detail_;
+  bool spool_full_ = false;
+  bool received_assignment_ = false;
+  bool closing_ = false;
+  std::optional<Error> rebalance_error_;
+  SteadyTime next_commit_attempt_{};
+};
+
+extern "C" void rebalance_trampoline(rd_kafka_t* /*consumer*/, rd_kafka_resp_err_t err,
+                                     rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<Archiver*>(opaque)->on_rebalance(err, partitions);
+}
+
+extern "C" void delivery_trampoline(rd_kafka_t* /*producer*/, const rd_kafka_message_t* message,
+                                    void* opaque) {
+  static_cast<Archiver*>(opaque)->on_delivery(*message);
+}
+
+Status Archiver::start() {
+  if (auto status = check_spool(config_.spool_dir); !status) return status;
+  delete_leftovers(config_.spool_dir);
+
+  auto server = MetricsServer::start(config_.metrics_address);
+  if (!server) return server.error();
+  metrics_server_ = std::move(server).value();
+  metrics_ = std::make_unique<ArchiverMetrics>(metrics_server_->registry(), config_.spool_max_bytes);
+
+  s3::CredentialsChainOptions credential_options;
+  credential_options.region = config_.s3.endpoint.region;
+  auto credentials = s3::make_default_credentials_chain(credential_options);
+  if (!credentials.ok()) {
+    return Error(ErrorKind::kInvalidConfig, "S3 credentials: " + credentials.error().message());
+  }
+  std::shared_ptr<s3::CredentialsProvider> provider = std::move(credentials).value();
+  auto client = s3::create_curl_s3_client(config_.s3, provider);
+  if (!client.ok()) {
+    const auto& error = client.error();
+    return Error(error.kind() == ErrorKind::kRetriable ? ErrorKind::kFatal : error.kind(),
+                 "S3 client: " + error.message());
+  }
+  UploadPolicy policy;
+  policy.round.max_backoff = config_.upload_backoff_cap;
+  policy.round.deadline = config_.upload_round_deadline;
+  uploader_ = std::make_unique<Uploader>(std::move(client).value(), policy, *metrics_);
+
+  kafka::Properties producer_properties{
+      {"bootstrap.servers", config_.bootstrap_servers},
+      {"client.id", "edgestream-archiver-dlq"},
+      // Idempotent: a retried send never duplicates a dead letter.
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"linger.ms", "5"},
+  };
+  // Overrides apply to both clients; librdkafka ignores (with a warning) a
+  // consumer-only key on the producer and vice versa.
+  producer_properties.insert(producer_properties.end(), config_.kafka_overrides.begin(),
+                             config_.kafka_overrides.end());
+  auto producer_conf = kafka::make_conf(producer_properties);
+  if (!producer_conf) return producer_conf.error();
+  rd_kafka_conf_set_dr_msg_cb(producer_conf.value().get(), delivery_trampoline);
+  rd_kafka_conf_set_opaque(producer_conf.value().get(), this);
+  auto producer = kafka::make_client(RD_KAFKA_PRODUCER, std::move(producer_conf).value());
+  if (!producer) return producer.error();
+  producer_ = std::move(producer).value();
+
+  for (const std::string& topic : {config_.input_topic, config_.dead_letter_topic}) {
+    auto count = kafka::partition_count(producer_.get(), topic,
+                                        static_cast<int>(config_.startup_timeout.count()));
+    if (!count) {
+      return count.error().with_context("cannot use Kafka at " + config_.bootstrap_servers);
+    }
+  }
+
+  kafka::Properties consumer_properties{
+      {"bootstrap.servers", config_.bootstrap_servers},
+      {"client.id", "edgestream-archiver"},
+      {"group.id", config_.group_id},
+      // processed-data is written in transactions: archive only committed ones.
+      {"isolation.level", "read_committed"},
+      // Offsets move only when a batch is in S3 (commit_offset).
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      // librdkafka prefetches up to 64 MiB per consumer by default; 16 MiB
+      // still keeps fetches large while holding the archiver's memory target.
+      {"queued.max.messages.kbytes", "16384"},
+  };
+  consumer_properties.insert(consumer_properties.end(), config_.kafka_overrides.begin(),
+                             config_.kafka_overrides.end());
+  auto consumer_conf = kafka::make_conf(consumer_properties);
+  if (!consumer_conf) return consumer_conf.error();
+  rd_kafka_conf_set_rebalance_cb(consumer_conf.value().get(), rebalance_trampoline);
+  rd_kafka_conf_set_opaque(consumer_conf.value().get(), this);
+  auto consumer = kafka::make_client(RD_KAFKA_CONSUMER, std::move(consumer_conf).value());
+  if (!consumer) return consumer.error();
+  consumer_ = std::move(consumer).value();
+  rd_kafka_poll_set_consumer(consumer_.get());
+
+  kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), config_.input_topic.c_str(), RD_KAFKA_PARTITION_UA);
+  if (auto err = rd_kafka_subscribe(consumer_.get(), topics.get()); err) {
+    return Error(ErrorKind::kFatal, std::string("subscribing to ") + config_.input_topic + ": " +
+                                        rd_kafka_err2str(err));
+  }
+  kLog.info("consuming ", config_.input_topic, " in group ", config_.group_id, " at ",
+            config_.bootstrap_servers, "; archiving to ",
+            s3::s3_uri(config_.s3.endpoint.bucket, config_.s3_prefix), " (endpoint ",
+            config_.s3.endpoint.endpoint_url.empty() ? "AWS regional"
+                                                     : config_.s3.endpoint.endpoint_url,
+            ", region ", config_.s3.endpoint.region, ", credentials from ", provider->describe(),
+            "); period ", config_.planner.period.count(), " s, grace ",
+            config_.planner.grace.count(), " s, spool ", config_.spool_dir.string(), " (limit ",
+            config_.spool_max_bytes, " bytes), dead letters to ", config_.dead_letter_topic);
+  return Status::success();
+}
+
+void Archiver::on_delivery(const rd_kafka_message_t& message) {
+  if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++dead_letter_failures_;
+    dead_letter_failure_ = rd_kafka_err2str(message.err);
+  }
+}
+
+void Archiver::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    received_assignment_ = true;
+    for (int i = 0; i < partitions->cnt; ++i) {
+      const auto& element = partitions->elems[i];
+      partitions_.insert_or_assign(element.partition, PartitionState{});
+      metrics_->set_lag(config_.input_topic, element.partition, 0);
+      kLog.info(config_.input_topic, "/", element.partition,
+                ": assigned; resuming at the committed offset");
+    }
+    kafka::KafkaError error{rd_kafka_incremental_assign(consumer_.get(), partitions)};
+    if (error) rebalance_error_ = kafka::classify(error.get(), "assigning partitions");
+    return;
+  }
+  const bool lost = rd_kafka_assignment_lost(consumer_.get());
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const std::int32_t partition = partitions->elems[i].partition;
+    if (!lost && !closing_) {
+      // The next owner starts at our last commit. Let the running upload
+      // finish and commit it, so that nothing we uploaded stays uncommitted
+      // (which the next owner would redo, perhaps cut differently).
+      drain_partition(partition);
+    }
+    drop_partition(partition);
+    metrics_->forget_lag(config_.input_topic, partition);
+    kLog.info(config_.input_topic, "/", partition, lost ? ": lost" : ": revoked",
+              "; its uncommitted records are redone by the next owner");
+  }
+  kafka::KafkaError error{rd_kafka_incremental_unassign(consumer_.get(), partitions)};
+  if (error && !rebalance_error_) {
+    rebalance_error_ = kafka::classify(error.get(), "unassigning partitions");
+  }
+}
+
+void Archiver::drain_partition(std::int32_t partition) {
+  auto in_flight = sequencer_.in_flight(partition);
+  if (in_flight && in_flight->stage == BatchSequencer::Stage::kUploading) {
+    if (!uploader_->wait_idle(partition, config_.drain_timeout)) {
+      kLog.warn(config_.input_topic, "/", partition, ": upload still running after ",
+                config_.drain_timeout.count(), " ms; giving up on it (not committed)");
+    }
+    handle_completions();
+  }
+  in_flight = sequencer_.in_flight(partition);
+  if (in_flight && in_flight->stage == BatchSequencer::Stage::kAwaitingCommit) {
+    const Batch& batch = batches_.at(in_flight->id);
+    if (auto status = commit_offset(partition, batch.end_offset); !status) {
+      kLog.warn(config_.input_topic, "/", partition, ": committing uploaded batch failed (",
+                status.error().message(), "); the next owner uploads it again under the same keys");
+    } else {
+      (void)sequencer_.committed(partition, in_flight->id);
+      delete_batch(in_flight->id);
+    }
+  }
+}
+
+void Archiver::drop_partition(std::int32_t partition) {
+  uploader_->cancel(partition);
+  for (BatchId id : sequencer_.drop(partition)) delete_batch(id);
+  auto it = partitions_.find(partition);
+  if (it == partitions_.end()) return;
+  for (auto& [key, file] : it->second.open) file.writer->abort();
+  partitions_.erase(it);
+}
+
+void Archiver::delete_batch(BatchId id) {
+  auto it = batches_.find(id);
+  if (it == batches_.end()) return;
+  for (const UploadFile& file : it->second.files) {
+    std::error_code ignored;
+    std::filesystem::remove(file.path, ignored);
+  }
+  batches_.erase(it);
+}
+
+Status Archiver::dead_letter(const rd_kafka_message_t& message, InvalidReason reason,
+                             const std::string& detail) {
+  metrics_->dead_lettered(reason);
+  kLog.warn(config_.input_topic, "/", message.partition, " offset ", message.offset, ": ",
+            to_string(reason), ": ", detail, "; sent to ", config_.dead_letter_topic);
+  const std::string partition_text = std::to_string(message.partition);
+  const std::string offset_text = std::to_string(message.offset);
+  std::string_view key(static_cast<const char*>(message.key), message.key_len);
+  std::string_view value(static_cast<const char*>(message.payload), message.len);
+  for (;;) {
+    kafka::Headers headers(rd_kafka_headers_new(5));
+    auto add = [&headers](const char* name, std::string_view text) {
+      rd_kafka_header_add(headers.get(), name, -1, text.data(), static_cast<ssize_t>(text.size()));
+    };
+    add("edgestream.reason", to_string(reason));
+    add("edgestream.detail", detail);
+    add("edgestream.source.topic", config_.input_topic);
+    add("edgestream.source.partition", partition_text);
+    add("edgestream.source.offset", offset_text);
+    // Key and value unchanged, so the record can be fixed and replayed.
+    const rd_kafka_resp_err_t err = kafka::produce_copy(
+        producer_.get(), config_.dead_letter_topic, RD_KAFKA_PARTITION_UA, key, value, headers.get());
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      (void)headers.release();  // now owned by the message
+      ++dead_letters_unflushed_;
+      return Status::success();
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(producer_.get(), 10);
+      continue;
+    }
+    return Error(ErrorKind::kFatal, "producing a dead letter to " + config_.dead_letter_topic +
+                                        ": " + rd_kafka_err2str(err));
+  }
+}
+
+Status Archiver::handle_message(const rd_kafka_message_t& message) {
+  auto it = partitions_.find(message.partition);
+  if (it == partitions_.end()) return Status::success();  // revoked meanwhile
+  PartitionState& state = it->second;
+  // Rewound after a spool failure: messages fetched before the seek are
+  // stale (librdkafka drops most of them itself).
+  if (state.retry_after) return Status::success();
+  const SteadyTime now = std::chrono::steady_clock::now();
+  if (state.segment_start == kNoOffset) state.segment_start = message.offset;
+  state.next_offset = message.offset + 1;
+  state.last_record = now;
+
+  std::string_view payload(static_cast<const char*>(message.payload), message.len);
+  ParseResult parsed = parser_.parse(payload);
+  if (!parsed.ok) return dead_letter(message, parsed.reason, parsed.detail);
+  switch (append(message.partition, state, parsed.record, message.offset)) {
+    case Appended::kWritten:
+      break;
+    case Appended::kRejected:
+      return dead_letter(message, InvalidReason::kRejectedByWriter, rejected_detail_);
+    case Appended::kRewound:
+      return Status::success();
+  }
+  metrics_->record_in(parsed.record.kind);
+  if (!state.max_event_time || parsed.record.event_time > *state.max_event_time) {
+    state.max_event_time = parsed.record.event_time;
+  }
+  maybe_cut(message.partition, state, now);
+  return Status::success();
+}
+
+Archiver::Appended Archiver::append(std::int32_t partition, PartitionState& state,
+                                    const ArchiveRecord& record, std::int64_t offset) {
+  const EventTime period = period_start_of(record.event_time, config_.planner.period);
+  auto it = state.open.find({record.kind, period});
+  if (it == state.open.end()) {
+    FileIdentity identity{record.kind, partition, offset, period};
+    std::filesystem::path path = config_.spool_dir / object_file_name(identity);
+    const parquet::Schema& schema = record.kind == RecordKind::kReading ? parquet::readings_schema()
+                                    : record.kind == RecordKind::kAggregate
+                                        ? parquet::aggregates_schema()
+                                        : parquet::device_aggregates_schema();
+    auto writer = parquet::FileWriter::open(path, schema, config_.parquet);
+    if (!writer) {
+      rewind(partition, state, writer.error());
+      return Appended::kRewound;
+    }
+    OpenFile file{identity, std::move(path), std::move(writer).value()};
+    it = state.open.emplace(std::make_pair(record.kind, period), std::move(file)).first;
+  }
+  OpenFile& file = it->second;
+  Status status;
+  switch (record.kind) {
+    case RecordKind::kReading: {
+      const std::array<parquet::Value, 5> row{record.device_id, record.event_time,
+                                              record.temperature, record.humidity, record.status};
+      status = file.writer->append_row(row);
+      break;
+    }
+    case RecordKind::kAggregate: {
+      const std::array<parquet::Value, 5> row{record.event_time, record.temperature, record.count,
+                                              record.min, record.max};
+      status = file.writer->append_row(row);
+      break;
+    }
+    case RecordKind::kDeviceAggregate: {
+      const std::array<parquet::Value, 6> row{record.device_id, record.event_time,
+                                              record.temperature, record.count, record.min,
+                                              record.max};
+      status = file.writer->append_row(row);
+      break;
+    }
+  }
+  if (!status) {
+    if (status.error().kind() == ErrorKind::kInvalidInput) {
+      // The row was not written and the writer stays usable. A file opened
+      // for this record alone stays open and empty; it is cut like any other
+      // (an object with zero rows is valid Parquet).
+      rejected_detail_ = status.error().message();
+      return Appended::kRejected;
+    }
+    rewind(partition, state, status.error());
+    return Appended::kRewound;
+  }
+  ++file.rows;
+  file.min_event_time = std::min(file.min_event_time, record.event_time);
+  if (file.rows % config_.parquet.row_group_rows == 0) {
+    // A row group just went to disk: the only moment the size changes.
+    std::error_code error;
+    const auto size = std::filesystem::file_size(inprogress_path(file.path), error);
+    if (!error) file.bytes = static_cast<std::int64_t>(size);
+  }
+  return Appended::kWritten;
+}
+
+void Archiver::maybe_cut(std::int32_t partition, PartitionState& state, SteadyTime now) {
+  if (state.open.empty()) return;
+  views_.clear();
+  for (const auto& [key, file] : state.open) {
+    views_.push_back(OpenFileView{file.identity.period_start, file.rows, file.bytes});
+  }
+  const CutReason reason = planner_.decide(SegmentView{views_, state.max_event_time, state.last_record}, now);
+  if (reason != CutReason::kNone) cut(partition, state, reason);
+}
+
+void Archiver::cut(std::int32_t partition, PartitionState& state, CutReason reason) {
+  Batch batch;
+  batch.partition = partition;
+  batch.id = next_batch_id_++;
+  batch.end_offset = state.next_offset;
+  for (auto& [key, file] : state.open) {
+    auto stats = file.writer->close();
+    if (!stats) {
+      // Files of this cut closed so far are complete but the segment is not:
+      // all of it is redone from its start.
+      for (const UploadFile& done : batch.files) {
+        std::error_code ignored;
+        std::filesystem::remove(done.path, ignored);
+      }
+      rewind(partition, state, stats.error());
+      return;
+    }
+    batch.files.push_back(UploadFile{file.path, object_key(config_.s3_prefix, file.identity),
+                                     file.identity.kind,
+                                     static_cast<std::uint64_t>(stats.value().bytes)});
+    batch.bytes += static_cast<std::uint64_t>(stats.value().bytes);
+    if (file.rows > 0 && (!batch.oldest_event_time || file.min_event_time < *batch.oldest_event_time)) {
+      batch.oldest_event_time = file.min_event_time;
+    }
+  }
+  kLog.debug(config_.input_topic, "/", partition, ": cut (", to_string(reason), ") at offset ",
+             batch.end_offset, ": ", batch.files.size(), " files, ", batch.bytes, " bytes");
+  state.open.clear();
+  state.segment_start = state.next_offset;
+  state.disk_backoff = kDiskBackoffInitial;
+  sequencer_.enqueue(partition, batch.id);
+  batches_.emplace(batch.id, std::move(batch));
+}
+
+void Archiver::rewind(std::int32_t partition, PartitionState& state, const Error& error) {
+  for (auto& [key, file] : state.open) file.writer->abort();
+  state.open.clear();
+  const SteadyTime now = std::chrono::steady_clock::now();
+  state.retry_after = now + state.disk_backoff;
+  kLog.error(config_.input_topic, "/", partition, ": writing the spool failed: ",
+             error.message(), ". Consumption of the partition pauses for ",
+             state.disk_backoff.count(), " ms and then starts again at offset ",
+             state.segment_start,
+             " (the start of its open files); nothing is lost, as no offset past the last "
+             "uploaded batch is committed. Free space in ", config_.spool_dir.string(),
+             " or fix its permissions.");
+  state.disk_backoff = std::min(2 * state.disk_backoff, kDiskBackoffCap);
+  if (state.segment_start != kNoOffset) {
+    kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), config_.input_topic.c_str(), partition)->offset =
+        state.segment_start;
+    // Paused first so that nothing is fetched between the seek and the end of the backoff.
+    rd_kafka_pause_partitions(consumer_.get(), list.get());
+    state.paused = true;
+    kafka::KafkaError seek{rd_kafka_seek_partitions(consumer_.get(), list.get(), kBrokerCallTimeoutMs)};
+    if (seek) {
+      rebalance_error_ = Error(ErrorKind::kFatal, std::string("rewinding ") + config_.input_topic +
+                                                      "/" + std::to_string(partition) + " to " +
+                                                      std::to_string(state.segment_start) + ": " +
+                                                      rd_kafka_error_string(seek.get()));
+    }
+    state.next_offset = state.segment_start;
+  }
+  state.max_event_time.reset();
+}
+
+void Archiver::dispatch() {
+  for (const auto& ready : sequencer_.take_dispatchable()) {
+    const Batch& batch = batches_.at(ready.id);
+    if (batch.files.empty()) {
+      (void)sequencer_.uploaded(ready.partition, ready.id);  // nothing to upload
+      continue;
+    }
+    uploader_->submit(UploadJob{ready.partition, ready.id, batch.files});
+  }
+}
+
+void Archiver::handle_completions() {
+  for (const UploadDone& done : uploader_->take_done()) {
+    if (done.outcome == UploadDone::Outcome::kUploaded) {
+      (void)sequencer_.uploaded(done.partition, done.id);  // false: dropped meanwhile
+    }
+  }
+}
+
+Status Archiver::flush_dead_letters() {
+  if (dead_letters_unflushed_ == 0) return Status::success();
+  const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), kBrokerCallTimeoutMs);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error(ErrorKind::kRetriable, "flushing dead letters to " + config_.dead_letter_topic +
+                                            ": " + rd_kafka_err2str(err));
+  }
+  if (dead_letter_failures_ > 0) {
+    // The producer is idempotent and has retried until message.timeout.ms:
+    // the records are not in the dead-letter topic. Committing past them
+    // would lose them; exiting makes the next start consume them again.
+    return Error(ErrorKind::kFatal, std::to_string(dead_letter_failures_) +
+                                        " dead letters could not be delivered to " +
+                                        config_.dead_letter_topic + " (" + dead_letter_failure_ +
+                                        "); exiting so they are consumed and sent again");
+  }
+  dead_letters_unflushed_ = 0;
+  return Status::success();
+}
+
+Status Archiver::commit_offset(std::int32_t partition, std::int64_t offset) {
+  if (auto status = flush_dead_letters(); !status) return status;
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), config_.input_topic.c_str(), partition)->offset = offset;
+  if (auto err = rd_kafka_commit(consumer_.get(), list.get(), 0); err) {
+    return Error(ErrorKind::kRetriable, "committing " + config_.input_topic + "/" +
+                                            std::to_string(partition) + " at " +
+                                            std::to_string(offset) + ": " + rd_kafka_err2str(err));
+  }
+  if (list->elems[0].err) {
+    return Error(ErrorKind::kRetriable, "committing " + config_.input_topic + "/" +
+                                            std::to_string(partition) + " at " +
+                                            std::to_string(offset) + ": " +
+                                            rd_kafka_err2str(list->elems[0].err));
+  }
+  auto it = partitions_.find(partition);
+  if (it != partitions_.end()) it->second.committed = offset;
+  return Status::success();
+}
+
+Status Archiver::commit_ready(bool force) {
+  const SteadyTime now = std::chrono::steady_clock::now();
+  if (!force && now < next_commit_attempt_) return Status::success();
+  for (const auto& awaiting : sequencer_.awaiting_commit()) {
+    const Batch& batch = batches_.at(awaiting.id);
+    if (auto status = commit_offset(awaiting.partition, batch.end_offset); !status) {
+      if (status.error().kind() == ErrorKind::kFatal) return status;
+      kLog.warn(status.error().message(), "; retrying");
+      next_commit_attempt_ = now + kCommitRetryInterval;
+      return Status::success();
+    }
+    (void)sequencer_.committed(awaiting.partition, awaiting.id);
+    delete_batch(awaiting.id);
+  }
+  // Records since the last commit that all went to the dead-letter topic: no
+  // file holds them, so nothing waits for S3. Committing them only when the
+  // partition has no batch and no open file keeps the rule that the committed
+  // offset is always the end of the last batch in S3.
+  for (auto& [partition, state] : partitions_) {
+    if (!state.open.empty() || !sequencer_.idle(partition) || state.retry_after) continue;
+    if (state.next_offset == kNoOffset || state.next_offset <= state.committed) continue;
+    if (auto status = commit_offset(partition, state.next_offset); !status) {
+      if (status.error().kind() == ErrorKind::kFatal) return status;
+      kLog.warn(status.error().message(), "; retrying");
+      next_commit_attempt_ = now + kCommitRetryInterval;
+      return Status::success();
+    }
+    state.segment_start = state.next_offset;
+  }
+  return Status::success();
+}
+
+std::uint64_t Archiver::spool_bytes() const {
+  std::uint64_t total = 0;
+  for (const auto& [id, batch] : batches_) total += batch.bytes;
+  for (const auto& [partition, state] : partitions_) {
+    for (const auto& [key, file] : state.open) total += static_cast<std::uint64_t>(file.bytes);
+  }
+  return total;
+}
+
+void Archiver::update_flow_control(SteadyTime now) {
+  const std::uint64_t bytes = spool_bytes();
+  metrics_->set_spool_bytes(bytes);
+  if (!spool_full_ && bytes >= config_.spool_max_bytes) {
+    spool_full_ = true;
+    kLog.warn("spool holds ", bytes, " bytes, at its limit of ", config_.spool_max_bytes,
+              " (--spool-max-bytes): pausing consumption until uploads catch up; Kafka buffers meanwhile");
+  } else if (spool_full_ &&
+             static_cast<double>(bytes) < kSpoolResumeShare * static_cast<double>(config_.spool_max_bytes)) {
+    spool_full_ = false;
+    kLog.info("spool down to ", bytes, " bytes: resuming consumption");
+  }
+  kafka::PartitionList pause(rd_kafka_topic_partition_list_new(4));
+  kafka::PartitionList resume(rd_kafka_topic_partition_list_new(4));
+  for (auto& [partition, state] : partitions_) {
+    if (state.retry_after && now >= *state.retry_after) state.retry_after.reset();
+    const bool want_paused = spool_full_ || state.retry_after.has_value();
+    if (want_paused == state.paused) continue;
+    rd_kafka_topic_partition_list_add(want_paused ? pause.get() : resume.get(),
+                                      config_.input_topic.c_str(), partition);
+    state.paused = want_paused;
+  }
+  // Paused partitions are still polled (rd_kafka_consumer_poll keeps the
+  // group membership and max.poll.interval.ms healthy); they just fetch nothing.
+  if (pause->cnt > 0) rd_kafka_pause_partitions(consumer_.get(), pause.get());
+  if (resume->cnt > 0) rd_kafka_resume_partitions(consumer_.get(), resume.get());
+}
+
+void Archiver::update_gauges() {
+  std::optional<EventTime> oldest;
+  auto consider = [&oldest](EventTime time) {
+    if (!oldest || time < *oldest) oldest = time;
+  };
+  for (const auto& [id, batch] : batches_) {
+    auto in_flight = sequencer_.in_flight(batch.partition);
+    const bool in_s3 = in_flight && in_flight->id == id &&
+                       in_flight->stage == BatchSequencer::Stage::kAwaitingCommit;
+    if (batch.oldest_event_time && !in_s3) consider(*batch.oldest_event_time);
+  }
+  for (const auto& [partition, state] : partitions_) {
+    for (const auto& [key, file] : state.open) {
+      if (file.rows > 0) consider(file.min_event_time);
+    }
+    std::int64_t low = 0, high = 0;
+    if (state.next_offset != kNoOffset &&
+        rd_kafka_get_watermark_offsets(consumer_.get(), config_.input_topic.c_str(), partition,
+                                       &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high >= 0) {
+      metrics_->set_lag(config_.input_topic, partition, std::max<std::int64_t>(0, high - state.next_offset));
+    }
+  }
+  const auto now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  metrics_->set_oldest_unarchived_age(
+      oldest ? std::max(0.0, std::chrono::duration<double>(now - *oldest).count()) : 0.0);
+}
+
+Status Archiver::run_loop() {
+  SteadyTime last_housekeeping{};
+  SteadyTime last_gauges{};
+  while (!shutdown_requested()) {
+    for (int i = 0; i < kPollBatch; ++i) {
+      kafka::Message message{rd_kafka_consumer_poll(consumer_.get(), i == 0 ? 100 : 0)};
+      if (rebalance_error_) {
+        Error error = *rebalance_error_;
+        rebalance_error_.reset();
+        return error;
+      }
+      if (!message) break;
+      if (message->err) {
+        if (message->err == RD_KAFKA_RESP_ERR__FATAL) {
+          std::array<char, 512> reason{};
+          rd_kafka_fatal_error(consumer_.get(), reason.data(), reason.size());
+          return Error(ErrorKind::kFatal, std::string("consumer failed: ") + reason.data());
+        }
+        kLog.warn("consumer: ", rd_kafka_message_errstr(message.get()));
+        continue;
+      }
+      if (auto status = handle_message(*message); !status) return status;
+    }
+    rd_kafka_poll(producer_.get(), 0);  // delivery reports
+    const SteadyTime now = std::chrono::steady_clock::now();
+    if (now - last_housekeeping >= kHousekeepingInterval) {
+      last_housekeeping = now;
+      for (auto& [partition, state] : partitions_) maybe_cut(partition, state, now);
+    }
+    handle_completions();
+    if (auto status = commit_ready(false); !status) return status;
+    dispatch();
+    update_flow_control(now);
+    if (now - last_gauges >= kGaugeInterval) {
+      last_gauges = now;
+      update_gauges();
+    }
+  }
+  return Status::success();
+}
+
+void Archiver::shut_down() {
+  if (!consumer_) {
+    if (uploader_) uploader_->stop();
+    return;
+  }
+  // Finish the uploads that are running (bounded) and commit them; what is
+  // not in S3 stays uncommitted and is consumed again by the next owner.
+  const SteadyTime deadline = std::chrono::steady_clock::now() + config_.drain_timeout;
+  auto uploading = [this] {
+    for (const auto& [partition, state] : partitions_) {
+      auto in_flight = sequencer_.in_flight(partition);
+      if (in_flight && in_flight->stage == BatchSequencer::Stage::kUploading) return true;
+    }
+    return false;
+  };
+  if (uploading()) kLog.info("shutting down: waiting for running uploads to finish");
+  while (uploading() && std::chrono::steady_clock::now() < deadline) {
+    uploader_->wait_any_done(std::chrono::milliseconds(200));
+    handle_completions();
+  }
+  if (auto status = commit_ready(true); !status) {
+    kLog.warn("final commit failed (", status.error().message(), "); the next start redoes it");
+  }
+  closing_ = true;
+  uploader_->stop();
+  handle_completions();
+  // Leaves the group; the revoke callback drops the remaining spool state.
+  rd_kafka_consumer_close(consumer_.get());
+  for (auto it = partitions_.begin(); it != partitions_.end();) {
+    const std::int32_t partition = it->first;
+    ++it;
+    drop_partition(partition);
+  }
+  if (received_assignment_) {
+    consumer_.reset();
+  } else {
+    // librdkafka 2.0.2 aborts in rd_kafka_destroy when a cooperative-sticky
+    // consumer is destroyed before its first assignment (librdkafka issue
+    // 4312, fixed in 2.3.0). The consumer has left the group; the handle is
+    // parked, still reachable, until the process exits a moment later.
+    static auto* parked_before_first_assignment = new kafka::Handle();
+    *parked_before_first_assignment = std::move(consumer_);
+  }
+  rd_kafka_flush(producer_.get(), kBrokerCallTimeoutMs);
+}
+
+}  // namespace
+
+Status validate(const ArchiverConfig& config) {
+  auto invalid = [](const std::string& message) { return Error(ErrorKind::kInvalidConfig, message); };
+  if (config.bootstrap_servers.empty()) {
+    return invalid("bootstrap servers are empty; set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS");
+  }
+  if (config.input_topic.empty()) return invalid("--input-topic is empty");
+  if (config.dead_letter_topic.empty()) return invalid("--dead-letter-topic is empty");
+  if (config.dead_letter_topic == config.input_topic) {
+    return invalid("--dead-letter-topic must differ from --input-topic");
+  }
+  if (config.group_id.empty()) return invalid("--group-id is empty");
+  if (config.spool_dir.empty()) {
+    return invalid("the spool directory is not set; set --spool-dir or EDGESTREAM_ARCHIVER_SPOOL_DIR "
+                   "to a writable local volume");
+  }
+  if (config.spool_max_bytes == 0) return invalid("--spool-max-bytes must be positive");
+  if (config.planner.period.count() <= 0) return invalid("--period-seconds must be positive");
+  if (config.planner.grace.count() < 0) return invalid("--grace-seconds must not be negative");
+  if (config.planner.max_file_rows <= 0) return invalid("--max-file-rows must be positive");
+  if (config.planner.max_file_bytes <= 0) return invalid("--max-file-bytes must be positive");
+  if (config.s3.endpoint.bucket.empty()) return invalid("the S3 bucket is not set; set --s3-bucket or S3_BUCKET");
+  if (config.s3.endpoint.region.empty()) return invalid("the S3 region is not set; set --s3-region or AWS_REGION");
+  if (auto status = config.parquet.validate(); !status) return status;
+  if (auto status = s3::validate(config.s3); !status) return status;
+  if (config.upload_backoff_cap.count() <= 0) return invalid("--upload-backoff-max-seconds must be positive");
+  if (config.drain_timeout.count() < 0) return invalid("--drain-timeout-seconds must not be negative");
+  return Status::success();
+}
+
+Status run(const ArchiverConfig& config) {
+  if (auto status = validate(config); !status) return status;
+  Archiver archiver(config);
+  Status status = archiver.start();
+  if (status) status = archiver.run_loop();
+  archiver.shut_down();
+  return status;
+}
+
+}  // namespace edgestream::archiver

@@ -1,0 +1,61 @@
+// The archiver's metrics holder: every family registered once, with help
+// text; every series whose labels are known up front created at 0
+// (docs/metrics.md). Counters and histograms are safe to update from the
+// uploader thread (prometheus-cpp updates them atomically); gauges are set by
+// the main thread only.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "edgestream/archiver/record.h"
+
+namespace edgestream::archiver {
+
+// The `cause` label of upload retries and errors: the S3 library's retry
+// causes, plus "fatal" for errors no retry of the same request can fix
+// (permissions, missing bucket, wrong region...), which the archiver retries
+// at the backoff cap anyway so an operator can fix them without data loss.
+inline constexpr std::array<const char*, 7> kUploadCauses{
+    "network", "timeout", "server_error", "throttled", "auth", "corruption", "fatal"};
+
+class ArchiverMetrics {
+ public:
+  ArchiverMetrics(prometheus::Registry& registry, std::uint64_t spool_limit_bytes);
+
+  void record_in(RecordKind kind) { records_in_[static_cast<std::size_t>(kind)]->Increment(); }
+  void dead_lettered(InvalidReason reason) {
+    dead_lettered_[static_cast<std::size_t>(reason)]->Increment();
+  }
+  void file_uploaded(RecordKind kind, std::uint64_t bytes, double seconds);
+  void upload_retry(const std::string& cause);
+  void upload_error(const std::string& cause);
+  void set_spool_bytes(std::uint64_t bytes) { spool_bytes_.Set(static_cast<double>(bytes)); }
+  void set_oldest_unarchived_age(double seconds) { oldest_unarchived_.Set(seconds); }
+  void set_lag(const std::string& topic, std::int32_t partition, std::int64_t lag);
+  void forget_lag(const std::string& topic, std::int32_t partition);
+
+ private:
+  prometheus::Family<prometheus::Counter>& records_in_family_;
+  prometheus::Family<prometheus::Counter>& files_uploaded_family_;
+  prometheus::Family<prometheus::Counter>& retries_family_;
+  prometheus::Family<prometheus::Counter>& errors_family_;
+  prometheus::Family<prometheus::Counter>& dead_lettered_family_;
+  prometheus::Family<prometheus::Gauge>& lag_family_;
+  std::array<prometheus::Counter*, 3> records_in_{};
+  std::array<prometheus::Counter*, 3> files_uploaded_{};
+  std::array<prometheus::Counter*, std::size(kAllInvalidReasons)> dead_lettered_{};
+  prometheus::Counter& uploaded_bytes_;
+  prometheus::Histogram& upload_duration_;
+  prometheus::Gauge& spool_bytes_;
+  prometheus::Gauge& spool_limit_;
+  prometheus::Gauge& oldest_unarchived_;
+};
+
+}  // namespace edgestream::archiver

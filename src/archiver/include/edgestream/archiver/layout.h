@@ -1,0 +1,45 @@
+// Where records go: the UTC period of an event time, and the S3 key of a file.
+//
+// Keys are a pure function of (prefix, kind, Kafka partition, first offset,
+// period start), so that a replay after a crash writes the same keys and
+// overwrites what the crashed run uploaded instead of adding duplicates
+// (docs/archiver.md, "Exactly once").
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "edgestream/archiver/record.h"
+#include "edgestream/common/timestamp.h"
+
+namespace edgestream::archiver {
+
+// Start of the period that holds `time`: periods are [k·length, (k+1)·length)
+// counted from the Unix epoch (so whole hours for 3600 s), floored also before
+// 1970. `length` must be positive (config validation guarantees it).
+EventTime period_start_of(EventTime time, std::chrono::seconds length);
+
+// Identifies one Parquet file: its kind, Kafka partition, the offset of its
+// first record and the start of its period.
+struct FileIdentity {
+  RecordKind kind = RecordKind::kReading;
+  std::int32_t partition = 0;
+  std::int64_t first_offset = 0;
+  EventTime period_start;
+
+  friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
+};
+
+// "<kind>-p<partition>-o<first offset>_<yyyymmdd>T<hhmmss>Z.parquet", e.g.
+// "readings-p2-o1500_20241226T100000Z.parquet".
+std::string object_file_name(const FileIdentity& file);
+
+// "[<prefix>/]<yyyy>/<mm>/<dd>/<file name>": the date path is the period
+// start's UTC date. Slashes at either end of the prefix are ignored, so
+// "archive", "archive/" and "/archive/" give the same keys; an empty prefix
+// gives keys that start with the year.
+std::string object_key(std::string_view prefix, const FileIdentity& file);
+
+}  // namespace edgestream::archiver

@@ -1,0 +1,107 @@
+// The cut rules, decided on a fixed clock: no Kafka, no files, no sleeping.
+#include "edgestream/archiver/segment_planner.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace edgestream::archiver {
+namespace {
+
+using std::chrono::seconds;
+
+EventTime at(const char* text) { return parse_rfc3339(text).value(); }
+
+class SegmentPlannerTest : public ::testing::Test {
+ protected:
+  SegmentPlannerTest() {
+    config_.period = seconds(3600);
+    config_.grace = seconds(60);
+    config_.max_file_rows = 1000;
+    config_.max_file_bytes = 1 << 20;
+  }
+  CutReason decide(const std::vector<OpenFileView>& files, std::optional<EventTime> max_event,
+                   seconds since_last_record) {
+    SegmentPlanner planner(config_);
+    return planner.decide(SegmentView{files, max_event, t0_}, t0_ + since_last_record);
+  }
+
+  PlannerConfig config_;
+  const SteadyTime t0_ = SteadyTime{} + std::chrono::hours(100);
+  const EventTime ten_ = at("2024-12-26T10:00:00Z");
+};
+
+TEST_F(SegmentPlannerTest, NoFilesNothingToCut) {
+  EXPECT_EQ(decide({}, at("2030-01-01T00:00:00Z"), seconds(100'000)), CutReason::kNone);
+}
+
+TEST_F(SegmentPlannerTest, FreshSegmentStaysOpen) {
+  EXPECT_EQ(decide({{ten_, 10, 1000}}, at("2024-12-26T10:30:00Z"), seconds(0)), CutReason::kNone);
+}
+
+TEST_F(SegmentPlannerTest, RowLimitCutsAtTheLimitNotBefore) {
+  EXPECT_EQ(decide({{ten_, 999, 0}}, std::nullopt, seconds(0)), CutReason::kNone);
+  EXPECT_EQ(decide({{ten_, 1000, 0}}, std::nullopt, seconds(0)), CutReason::kRowLimit);
+  // Any one file of the segment reaching it is enough.
+  EXPECT_EQ(decide({{ten_, 1, 0}, {ten_ + seconds(3600), 1000, 0}}, std::nullopt, seconds(0)),
+            CutReason::kRowLimit);
+}
+
+TEST_F(SegmentPlannerTest, ByteLimitCutsAtTheLimitNotBefore) {
+  EXPECT_EQ(decide({{ten_, 1, (1 << 20) - 1}}, std::nullopt, seconds(0)), CutReason::kNone);
+  EXPECT_EQ(decide({{ten_, 1, 1 << 20}}, std::nullopt, seconds(0)), CutReason::kByteLimit);
+}
+
+TEST_F(SegmentPlannerTest, PeriodOverAfterEndPlusGraceInEventTime) {
+  // The 10:00 period ends at 11:00; with 60 s grace it is over at 11:01:00.
+  EXPECT_EQ(decide({{ten_, 5, 0}}, at("2024-12-26T11:00:59.999Z"), seconds(0)), CutReason::kNone);
+  EXPECT_EQ(decide({{ten_, 5, 0}}, at("2024-12-26T11:01:00Z"), seconds(0)), CutReason::kPeriodOver);
+}
+
+TEST_F(SegmentPlannerTest, PeriodOverOfAnyOpenFileCutsTheWholeSegment) {
+  // Files of 10:00 and 11:00 open; event time 11:01 ends 10:00 only, which
+  // is enough to cut the segment (both files).
+  EXPECT_EQ(decide({{ten_ + seconds(3600), 5, 0}, {ten_, 5, 0}}, at("2024-12-26T11:01:00Z"), seconds(0)),
+            CutReason::kPeriodOver);
+}
+
+TEST_F(SegmentPlannerTest, ShortPeriods) {
+  config_.period = seconds(10);
+  config_.grace = seconds(2);
+  EXPECT_EQ(decide({{ten_, 5, 0}}, at("2024-12-26T10:00:11.999Z"), seconds(0)), CutReason::kNone);
+  EXPECT_EQ(decide({{ten_, 5, 0}}, at("2024-12-26T10:00:12Z"), seconds(0)), CutReason::kPeriodOver);
+}
+
+TEST_F(SegmentPlannerTest, QuietPartitionCutsAfterGraceOfWallTime) {
+  EXPECT_EQ(decide({{ten_, 5, 0}}, at("2024-12-26T10:10:00Z"), seconds(59)), CutReason::kNone);
+  EXPECT_EQ(decide({{ten_, 5, 0}}, at("2024-12-26T10:10:00Z"), seconds(60)), CutReason::kQuiet);
+  // Without any event time (cannot happen with files, but the rule does not need it).
+  EXPECT_EQ(decide({{ten_, 5, 0}}, std::nullopt, seconds(61)), CutReason::kQuiet);
+}
+
+TEST_F(SegmentPlannerTest, ZeroGraceCutsAtThePeriodEnd) {
+  config_.grace = seconds(0);
+  EXPECT_EQ(decide({{ten_, 5, 0}}, at("2024-12-26T10:59:59.999Z"), seconds(0)), CutReason::kQuiet);
+  config_.grace = seconds(0);
+  SegmentPlanner planner(config_);
+  const std::vector<OpenFileView> files{{ten_, 5, 0}};
+  // Quiet fires at once with zero grace; the event-time rule fires at 11:00 exactly.
+  EXPECT_EQ(planner.decide(SegmentView{files, at("2024-12-26T11:00:00Z"), t0_}, t0_),
+            CutReason::kPeriodOver);
+}
+
+TEST_F(SegmentPlannerTest, RulesAreCheckedInOrder) {
+  // Every rule holds: rows first, then bytes, then event time, then quiet.
+  const std::vector<OpenFileView> all{{ten_, 1000, 1 << 20}};
+  EXPECT_EQ(decide(all, at("2024-12-27T00:00:00Z"), seconds(1000)), CutReason::kRowLimit);
+  EXPECT_EQ(decide({{ten_, 1, 1 << 20}}, at("2024-12-27T00:00:00Z"), seconds(1000)), CutReason::kByteLimit);
+  EXPECT_EQ(decide({{ten_, 1, 1}}, at("2024-12-27T00:00:00Z"), seconds(1000)), CutReason::kPeriodOver);
+}
+
+TEST(CutReason, Names) {
+  EXPECT_STREQ(to_string(CutReason::kRowLimit), "row_limit");
+  EXPECT_STREQ(to_string(CutReason::kQuiet), "quiet");
+}
+
+}  // namespace
+}  // namespace edgestream::archiver

@@ -1,0 +1,685 @@
+"""The archiver against the real local broker and real S3 servers (versitygw).
+
+Every check compares what is in S3, read back with pyarrow, with rows
+computed here from what the test sent: each input record must be in exactly
+one object, whatever happened in between (S3 down, link cut, SIGKILL).
+
+Each test uses its own topics, consumer group, spool and S3 key prefix, and
+runs the archiver with 10-second periods and 2 seconds of grace so that files
+are cut within seconds instead of hours.
+"""
+from __future__ import annotations
+
+import collections
+import datetime
+import io
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, wait_until
+
+PERIOD_S = 10
+GRACE_S = 2
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+BASE_MS = 1_735_207_200_000  # 2024-12-26T10:00:00Z (checked below)
+KINDS = ("readings", "aggregates", "device-aggregates")
+KEY_RE = re.compile(
+    r"^(?P<prefix>.*?)(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
+    r"(?P<kind>readings|aggregates|device-aggregates)-p(?P<partition>\d+)-o(?P<offset>\d+)_"
+    r"(?P<stamp>\d{8}T\d{6}Z)\.parquet$")
+
+
+# --- times, computed with Python's own datetime, not the archiver's code ----------
+
+def to_ms(text: str) -> int:
+    value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def from_ms(ms: int) -> str:
+    value = EPOCH + datetime.timedelta(milliseconds=ms)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
+
+
+assert to_ms("2024-12-26T10:00:00Z") == BASE_MS
+
+
+# --- datasets ----------------------------------------------------------------------
+
+def make_records(seed: int, partitions: int, periods: int, readings_per_period: int,
+                 start_ms: int = BASE_MS):
+    """(partition, key, record-dict) in production order: readings of 20
+    devices (device i always in partition i % partitions), an aggregate every
+    5 s and per-device aggregates, spread over `periods` periods of PERIOD_S."""
+    rng = random.Random(seed)
+    out = []
+    period_ms = PERIOD_S * 1000
+    for period in range(periods):
+        begin = start_ms + period * period_ms
+        batch = []
+        for i in range(readings_per_period):
+            device = rng.randrange(20)
+            ms = begin + rng.randrange(period_ms)
+            batch.append((device % partitions, f"device{device:03d}", {
+                "type": "reading", "device_id": f"device{device:03d}", "timestamp": from_ms(ms),
+                "temperature": round(rng.uniform(-20, 99.9), 2),
+                "humidity": round(rng.uniform(0, 100), 1),
+                "status": rng.choice(["OK", "OK", "OK", "WARN", "\u00e9t\u00e9"])}))
+        for window in range(2):
+            window_start = begin + window * 5000
+            key = from_ms(window_start)
+            values = [round(rng.uniform(0, 100), 2) for _ in range(3)]
+            batch.append((rng.randrange(partitions), key, {
+                "type": "aggregate", "window_start": key, "window_end": from_ms(window_start + 5000),
+                "temperature_avg": round(sum(values) / 3, 6), "count": rng.randrange(1, 10_000),
+                "temperature_min": min(values), "temperature_max": max(values)}))
+            for device in rng.sample(range(20), 3):
+                batch.append((device % partitions, f"device{device:03d}", {
+                    "type": "device_aggregate", "device_id": f"device{device:03d}",
+                    "window_start": key, "window_end": from_ms(window_start + 5000),
+                    "temperature_avg": values[0], "count": rng.randrange(1, 100),
+                    "temperature_min": values[1] - 50, "temperature_max": values[2] + 50}))
+        out.extend(batch)
+    return out
+
+
+def expected_rows(records):
+    """kind -> Counter of row tuples, as the archive must hold them."""
+    rows = {kind: collections.Counter() for kind in KINDS}
+    for _, _, record in records:
+        if record["type"] == "reading":
+            rows["readings"][(record["device_id"], to_ms(record["timestamp"]), record["temperature"],
+                              record["humidity"], record["status"])] += 1
+        elif record["type"] == "aggregate":
+            rows["aggregates"][(to_ms(record["window_start"]), record["temperature_avg"],
+                                record["count"], record["temperature_min"],
+                                record["temperature_max"])] += 1
+        else:
+            rows["device-aggregates"][(record["device_id"], to_ms(record["window_start"]),
+                                       record["temperature_avg"], record["count"],
+                                       record["temperature_min"], record["temperature_max"])] += 1
+    return rows
+
+
+def total(rows) -> int:
+    return sum(sum(counter.values()) for counter in rows.values())
+
+
+# --- Kafka -------------------------------------------------------------------------
+
+def produce(bootstrap, topic, records, transactional_id=None, abort=False):
+    from confluent_kafka import Producer
+
+    config = {"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5}
+    if transactional_id:
+        config["transactional.id"] = transactional_id
+    producer = Producer(config)
+    if transactional_id:
+        producer.init_transactions(30)
+        producer.begin_transaction()
+    for partition, key, record in records:
+        value = record if isinstance(record, bytes) else json.dumps(record).encode()
+        while True:
+            try:
+                producer.produce(topic, value, key=key.encode() if key else None, partition=partition)
+                break
+            except BufferError:
+                producer.poll(0.1)
+        producer.poll(0)
+    if transactional_id:
+        if abort:
+            producer.abort_transaction(30)
+        else:
+            producer.commit_transaction(30)
+    assert producer.flush(60) == 0, "records not delivered to the broker"
+
+
+def end_offsets(bootstrap, topic, partitions):
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"probe-{uuid.uuid4().hex[:8]}"})
+    try:
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in range(partitions)}
+    finally:
+        consumer.close()
+
+
+def committed_offsets(bootstrap, group, topic, partitions):
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                         "enable.auto.commit": False})
+    try:
+        got = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+        return {tp.partition: tp.offset for tp in got}
+    finally:
+        consumer.close()
+
+
+def read_all(bootstrap, topic, partitions, expected_count, timeout=60):
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{uuid.uuid4().hex[:8]}",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    out = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(out) < expected_count and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error():
+                continue
+            out.append(message)
+        # Anything beyond the expected count would be a duplicate: look a bit more.
+        extra_deadline = time.monotonic() + 2
+        while time.monotonic() < extra_deadline:
+            message = consumer.poll(0.2)
+            if message is not None and not message.error():
+                out.append(message)
+    finally:
+        consumer.close()
+    return out
+
+
+@pytest.fixture
+def topic_pair(unique_topic):
+    """Factory: (input topic with n partitions, its dead-letter topic)."""
+    def create(partitions=3):
+        return unique_topic(partitions, hint="archiver-in"), unique_topic(1, hint="archiver-dlq")
+    return create
+
+
+# --- S3 ----------------------------------------------------------------------------
+
+def s3_client_for(endpoint, access_key, secret_key, region):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
+                        aws_secret_access_key=secret_key, region_name=region,
+                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                      retries={"max_attempts": 2, "mode": "standard"},
+                                      connect_timeout=2, read_timeout=10))
+
+
+class Archive:
+    """Reads every object under a prefix, checks each against the layout, and
+    collects its rows by kind."""
+
+    def __init__(self, client, bucket, prefix):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self.rows = {kind: collections.Counter() for kind in KINDS}
+        self.keys = []
+        self.problems = []
+        paginator = client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                self.keys.append(item["Key"])
+        def field(name, type_):
+            return pa.field(name, type_, nullable=False)  # every column is REQUIRED
+
+        timestamp = pa.timestamp("ms", tz="UTC")
+        schemas = {
+            "readings": pa.schema([field("DeviceId", pa.string()), field("Timestamp", timestamp),
+                                   field("Temperature", pa.float64()), field("Humidity", pa.float64()),
+                                   field("Status", pa.string())]),
+            "aggregates": pa.schema([field("Timestamp", timestamp), field("Temperature", pa.float64()),
+                                     field("Count", pa.int64()), field("Min", pa.float64()),
+                                     field("Max", pa.float64())]),
+            "device-aggregates": pa.schema([field("DeviceId", pa.string()), field("Timestamp", timestamp),
+                                            field("Temperature", pa.float64()), field("Count", pa.int64()),
+                                            field("Min", pa.float64()), field("Max", pa.float64())]),
+        }
+        for key in self.keys:
+            match = KEY_RE.match(key)
+            if not match or match["prefix"] != prefix:
+                self.problems.append(f"{key}: does not match the key layout under {prefix!r}")
+                continue
+            stamp = datetime.datetime.strptime(match["stamp"], "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=datetime.timezone.utc)
+            if (match["y"], match["m"], match["d"]) != (f"{stamp.year:04d}", f"{stamp.month:02d}",
+                                                         f"{stamp.day:02d}"):
+                self.problems.append(f"{key}: date path differs from the period start")
+            start_ms = to_ms(stamp.isoformat())
+            if start_ms % (PERIOD_S * 1000) != 0:
+                self.problems.append(f"{key}: period start not aligned to {PERIOD_S} s")
+            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            table = pq.read_table(io.BytesIO(body))
+            kind = match["kind"]
+            if not table.schema.equals(schemas[kind], check_metadata=False):
+                self.problems.append(f"{key}: schema {table.schema} is not the {kind} schema")
+                continue
+            columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+            for row in zip(*columns):
+                row = list(row)
+                timestamp_index = 0 if kind == "aggregates" else 1
+                moment = row[timestamp_index]
+                row[timestamp_index] = int(moment.timestamp() * 1000) if moment.microsecond % 1000 == 0 \
+                    else None
+                ms = row[timestamp_index]
+                if ms is None or not start_ms <= ms < start_ms + PERIOD_S * 1000:
+                    self.problems.append(f"{key}: row at {moment} is outside the file's period")
+                self.rows[kind][tuple(row)] += 1
+
+    def difference(self, expected):
+        """Human-readable missing/extra counts per kind; empty when equal."""
+        out = []
+        for kind in KINDS:
+            missing = expected[kind] - self.rows[kind]
+            extra = self.rows[kind] - expected[kind]
+            if missing or extra:
+                out.append(f"{kind}: {sum(missing.values())} missing, {sum(extra.values())} extra "
+                           f"(e.g. {list(extra)[:2] or list(missing)[:2]})")
+        return out
+
+
+def wait_for_archive(client, bucket, prefix, expected, process, timeout):
+    """Polls until S3 holds exactly the expected rows; the archiver must stay alive."""
+    state = {}
+
+    def complete():
+        if process is not None:
+            assert process.alive(), "archiver exited:\n" + process.tail()
+        archive = Archive(client, bucket, prefix)
+        state["archive"] = archive
+        return total(archive.rows) >= total(expected)
+
+    try:
+        wait_until(complete, timeout, "every record in S3", interval=1.0)
+    except AssertionError:
+        archive = state.get("archive")
+        detail = (archive.difference(expected) + archive.problems[:5]) if archive else []
+        raise AssertionError(f"S3 incomplete after {timeout}s: {detail}\n"
+                             + (process.tail() if process else "")) from None
+    return state["archive"]
+
+
+class VersityGw:
+    """A private S3 server (the stack's versitygw binary) with its own root
+    directory and credentials, so a test may stop it without disturbing
+    others. `netns` runs it inside a network namespace."""
+
+    def __init__(self, root: Path, address: str, port: int, netns: str | None = None):
+        binaries = sorted((REPO / "var" / "cache" / "bin").glob("versitygw-v*"))
+        if not binaries:
+            pytest.fail("no versitygw binary under var/cache/bin: run scripts/stack.sh start once")
+        self.binary = binaries[-1]
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.address, self.port, self.netns = address, port, netns
+        self.endpoint = f"http://{address}:{port}"
+        self.access_key = "TEST" + secrets.token_hex(8).upper()
+        self.secret_key = secrets.token_hex(20)
+        self.region = "us-east-1"
+        self.process = None
+        self.log = root.parent / f"versitygw-{port}.log"
+
+    def start(self):
+        command = [str(self.binary), "--port", f"{self.address}:{self.port}", "--region", self.region,
+                   "--quiet", "posix", str(self.root)]
+        if self.netns:
+            command = ["ip", "netns", "exec", self.netns] + command
+        env = {**os.environ, "ROOT_ACCESS_KEY_ID": self.access_key,
+               "ROOT_SECRET_ACCESS_KEY": self.secret_key}
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        client = self.client()
+        wait_until(lambda: client.list_buckets() is not None, 30, f"versitygw on {self.endpoint}",
+                   retry_on=(Exception,))
+        return self
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def client(self):
+        return s3_client_for(self.endpoint, self.access_key, self.secret_key, self.region)
+
+    def env(self):
+        return {"S3_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": self.access_key,
+                "AWS_SECRET_ACCESS_KEY": self.secret_key, "AWS_REGION": self.region}
+
+
+# --- the archiver process -------------------------------------------------------------
+
+def free_port(host="127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+class ArchiverProcess:
+    def __init__(self, bin_dir, env, topic, dlq, group, spool, prefix, log_path, extra=()):
+        self.binary = Path(bin_dir) / "edgestream-archiver"
+        self.env = env
+        self.port = free_port()
+        self.args = [str(self.binary), "--input-topic", topic, "--dead-letter-topic", dlq,
+                     "--group-id", group, "--spool-dir", str(spool), "--s3-prefix", prefix,
+                     "--period-seconds", str(PERIOD_S), "--grace-seconds", str(GRACE_S),
+                     "--metrics-address", f"127.0.0.1:{self.port}", "--upload-backoff-max-seconds", "1",
+                     "--drain-timeout-seconds", "10", *extra]
+        self.log_path = Path(log_path)
+        self.process = None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(lambda: self.metrics() is not None, 30, "archiver metrics endpoint",
+                   retry_on=(OSError,))
+        return self
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def metrics(self):
+        """name{labels} -> value, from /metrics."""
+        assert self.alive(), "archiver exited:\n" + self.tail()
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as response:
+            text = response.read().decode()
+        values = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                values[name] = float(value)
+        return values
+
+    def metric_sum(self, prefix):
+        return sum(value for name, value in self.metrics().items() if name.startswith(prefix))
+
+    def stop(self, timeout=60):
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(10)
+
+    def tail(self, lines=40):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def archiver_env(stack_env, **overrides):
+    env = {**os.environ, **stack_env, "EDGESTREAM_LOG_LEVEL": os.environ.get("ARCHIVER_TEST_LOG_LEVEL", "info")}
+    env.update(overrides)
+    return env
+
+
+# --- tests ---------------------------------------------------------------------------
+
+def test_known_data_lands_in_s3_exactly_once(bin_dir, stack_env, topic_pair, s3_client, s3_bucket,
+                                             s3_prefix, tmp_path):
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(3)
+    records = make_records(seed=11, partitions=3, periods=5, readings_per_period=400)
+    committed_part = records[: len(records) // 2]
+    plain_part = records[len(records) // 2:]
+    # Half in a committed transaction, half plainly; plus a transaction that
+    # is aborted, whose records a read_committed archiver must never see.
+    produce(bootstrap, topic, committed_part, transactional_id=f"tx-{uuid.uuid4().hex[:8]}")
+    aborted = make_records(seed=99, partitions=3, periods=1, readings_per_period=50)
+    produce(bootstrap, topic, aborted, transactional_id=f"tx-{uuid.uuid4().hex[:8]}", abort=True)
+    invalid = [(0, "bad-1", b"not json"), (1, "bad-2", json.dumps({"type": "reading"}).encode()),
+               (2, "bad-3", json.dumps({"type": "weather", "device_id": "d"}).encode())]
+    produce(bootstrap, topic, plain_part + invalid)
+    expected = expected_rows(records)
+    assert total(expected) == len(records)
+
+    group = f"archiver-{uuid.uuid4().hex[:8]}"
+    archiver = ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, group,
+                               tmp_path / "spool", s3_prefix, tmp_path / "archiver.log").start()
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, archiver, timeout=120)
+    assert archive.problems == []
+    assert archive.difference(expected) == []
+    # One kind per file (the key names it and the schema matched it) and one
+    # period per file (every row inside the key's period): checked by Archive.
+    assert {KEY_RE.match(key)["kind"] for key in archive.keys} == set(KINDS)
+    assert len({KEY_RE.match(key)["stamp"] for key in archive.keys}) == 5
+
+    # Offsets are committed up to the end once everything is in S3.
+    ends = end_offsets(bootstrap, topic, 3)
+    wait_until(lambda: committed_offsets(bootstrap, group, topic, 3) == ends, 30,
+               f"committed offsets to reach the end offsets {ends}")
+
+    # Invalid records: in the dead-letter topic, unchanged, with their reasons.
+    letters = read_all(bootstrap, dlq, 1, len(invalid))
+    assert len(letters) == len(invalid)
+    by_key = {message.key().decode(): message for message in letters}
+    for partition, key, value in invalid:
+        message = by_key[key]
+        assert message.value() == value
+        headers = {name: data.decode() for name, data in message.headers()}
+        assert headers["edgestream.source.topic"] == topic
+        assert headers["edgestream.source.partition"] == str(partition)
+        assert int(headers["edgestream.source.offset"]) >= 0
+        assert headers["edgestream.detail"]
+    reasons = {key: dict((n, d.decode()) for n, d in by_key[key].headers())["edgestream.reason"]
+               for key in by_key}
+    assert reasons == {"bad-1": "invalid_json", "bad-2": "missing_field", "bad-3": "unknown_type"}
+
+    metrics = archiver.metrics()
+    assert metrics['edgestream_archiver_records_in_total{kind="reading"}'] == \
+        sum(expected["readings"].values())
+    assert metrics['edgestream_archiver_records_dead_lettered_total{reason="invalid_json"}'] == 1
+    assert metrics['edgestream_archiver_files_uploaded_total{kind="aggregate"}'] >= 1
+    assert metrics["edgestream_archiver_spool_bytes"] == 0
+    assert metrics["edgestream_archiver_oldest_unarchived_age_seconds"] == 0
+    assert archiver.stop() == 0, archiver.tail()
+    assert list((tmp_path / "spool").iterdir()) == [], "spool files left after a clean stop"
+
+
+def test_s3_server_down_for_a_while(bin_dir, stack_env, topic_pair, tmp_path):
+    """A private versitygw is killed mid-stream while records keep coming, and
+    restarted: the archiver retries, keeps consuming into its spool, and in
+    the end every record is in S3 exactly once."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(3)
+    server = VersityGw(tmp_path / "s3-root", "127.0.0.1", free_port()).start()
+    try:
+        client = server.client()
+        bucket = f"outage-{uuid.uuid4().hex[:8]}"
+        client.create_bucket(Bucket=bucket)
+        prefix = "archive/"
+        first = make_records(seed=21, partitions=3, periods=3, readings_per_period=300)
+        second = make_records(seed=22, partitions=3, periods=3, readings_per_period=300,
+                              start_ms=BASE_MS + 3 * PERIOD_S * 1000)
+        produce(bootstrap, topic, first)
+        archiver = ArchiverProcess(
+            bin_dir, archiver_env(stack_env, **server.env(), S3_BUCKET=bucket), topic, dlq,
+            f"archiver-{uuid.uuid4().hex[:8]}", tmp_path / "spool", prefix,
+            tmp_path / "archiver.log", extra=["--s3-stall-seconds", "5"]).start()
+        # Some files are in S3 before the outage.
+        wait_until(lambda: archiver.metric_sum("edgestream_archiver_files_uploaded_total") > 0, 60,
+                   "a first upload")
+        server.stop()
+        produce(bootstrap, topic, second)
+        # The archiver keeps trying (and counts it) while the server is down,
+        # and the new records wait in its spool.
+        wait_until(lambda: archiver.metrics()['edgestream_archiver_upload_errors_total{cause="network"}'] >= 3,
+                   60, "upload attempts failing with cause=network")
+        wait_until(lambda: archiver.metrics()["edgestream_archiver_spool_bytes"] > 0, 60,
+                   "records of the outage in the spool")
+        assert archiver.metrics()["edgestream_archiver_oldest_unarchived_age_seconds"] > 0
+        server.start()
+        expected = expected_rows(first + second)
+        archive = wait_for_archive(client, bucket, prefix, expected, archiver, timeout=120)
+        assert archive.problems == []
+        assert archive.difference(expected) == []
+        metrics = archiver.metrics()
+        assert metrics['edgestream_archiver_upload_retries_total{cause="network"}'] >= 1
+        assert archiver.stop() == 0, archiver.tail()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def netns_link(request):
+    """A network namespace with a veth pair to the host: 10.200.N.1 on the
+    host, 10.200.N.2 inside. Traffic to 10.200.N.0/24 never leaves the host:
+    an `unreachable` route catches it whenever the veth route is gone.
+    Returns a dict with the namespace name, the inside address and cut/restore
+    functions; everything is removed at the end."""
+    if shutil.which("ip") is None:
+        pytest.fail("iproute2 (ip) is required for the link-cut test")
+    tag = uuid.uuid4().hex[:6]
+    netns, host_if, ns_if = f"esarch-{tag}", f"esa{tag}", f"esb{tag}"
+    used = subprocess.run(["ip", "route"], capture_output=True, text=True, check=True).stdout
+    subnet = next(n for n in random.sample(range(1, 255), 254) if f"10.200.{n}." not in used)
+    host_ip, ns_ip = f"10.200.{subnet}.1", f"10.200.{subnet}.2"
+
+    def ip(*args, netns_name=None):
+        command = (["ip", "netns", "exec", netns_name] if netns_name else []) + ["ip", *args]
+        subprocess.run(command, check=True, capture_output=True)
+
+    cleanup = []
+    try:
+        ip("netns", "add", netns)
+        cleanup.append(lambda: ip("netns", "del", netns))
+        ip("route", "add", "unreachable", f"10.200.{subnet}.0/24")
+        cleanup.append(lambda: ip("route", "del", "unreachable", f"10.200.{subnet}.0/24"))
+        ip("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+        cleanup.append(lambda: ip("link", "del", host_if))
+        ip("link", "set", ns_if, "netns", netns)
+        ip("addr", "add", f"{host_ip}/30", "dev", host_if)
+        ip("link", "set", host_if, "up")
+        ip("addr", "add", f"{ns_ip}/30", "dev", ns_if, netns_name=netns)
+        ip("link", "set", ns_if, "up", netns_name=netns)
+        ip("link", "set", "lo", "up", netns_name=netns)
+        yield {
+            "netns": netns, "address": ns_ip,
+            # The far end goes dark: packets to it are dropped, connections
+            # stall (as on a real cut link) instead of being refused.
+            "cut": lambda: ip("link", "set", ns_if, "down", netns_name=netns),
+            "restore": lambda: ip("link", "set", ns_if, "up", netns_name=netns),
+        }
+    finally:
+        for action in reversed(cleanup):
+            try:
+                action()
+            except subprocess.CalledProcessError as error:
+                print(f"netns cleanup: {error}: {error.stderr}")
+
+
+def test_link_to_s3_cut_and_restored(bin_dir, stack_env, topic_pair, tmp_path, netns_link):
+    """S3 sits behind a veth link into a network namespace; the link goes
+    dark mid-stream (connections stall rather than fail) and comes back."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(3)
+    server = VersityGw(tmp_path / "s3-root", netns_link["address"], 9000,
+                       netns=netns_link["netns"]).start()
+    try:
+        client = server.client()
+        bucket = f"linkcut-{uuid.uuid4().hex[:8]}"
+        client.create_bucket(Bucket=bucket)
+        prefix = "cut/"
+        first = make_records(seed=31, partitions=3, periods=3, readings_per_period=300)
+        second = make_records(seed=32, partitions=3, periods=3, readings_per_period=300,
+                              start_ms=BASE_MS + 3 * PERIOD_S * 1000)
+        produce(bootstrap, topic, first)
+        archiver = ArchiverProcess(
+            bin_dir, archiver_env(stack_env, **server.env(), S3_BUCKET=bucket), topic, dlq,
+            f"archiver-{uuid.uuid4().hex[:8]}", tmp_path / "spool", prefix,
+            tmp_path / "archiver.log", extra=["--s3-stall-seconds", "3"]).start()
+        wait_until(lambda: archiver.metric_sum("edgestream_archiver_files_uploaded_total") > 0, 60,
+                   "a first upload")
+        netns_link["cut"]()
+        produce(bootstrap, topic, second)
+        wait_until(lambda: archiver.metric_sum("edgestream_archiver_upload_errors_total") >= 2, 90,
+                   "upload attempts failing while the link is cut")
+        wait_until(lambda: archiver.metrics()["edgestream_archiver_spool_bytes"] > 0, 60,
+                   "records of the outage in the spool")
+        netns_link["restore"]()
+        expected = expected_rows(first + second)
+        archive = wait_for_archive(client, bucket, prefix, expected, archiver, timeout=180)
+        assert archive.problems == []
+        assert archive.difference(expected) == []
+        assert archiver.stop() == 0, archiver.tail()
+    finally:
+        server.stop()
+
+
+def test_sigkill_mid_upload_loses_and_duplicates_nothing(bin_dir, stack_env, topic_pair, s3_client,
+                                                         s3_bucket, s3_prefix, tmp_path):
+    """Kill -9 while uploads are running, several times, restarting each time:
+    the objects finally under the prefix hold every record exactly once."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(3)
+    records = make_records(seed=41, partitions=3, periods=6, readings_per_period=25_000)
+    produce(bootstrap, topic, records)
+    expected = expected_rows(records)
+    group = f"archiver-{uuid.uuid4().hex[:8]}"
+    spool = tmp_path / "spool"
+    rng = random.Random(7)
+    # Many files, each of several row groups, so that a kill lands between
+    # files of a batch or in the middle of one's upload.
+    extra = ["--max-file-rows", "6000", "--row-group-rows", "1500", "--parquet-codec", "none"]
+
+    def start(run):
+        return ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, group, spool,
+                               s3_prefix, tmp_path / f"archiver-{run}.log", extra=extra).start()
+
+    kills_before_complete = 0
+    for run in range(4):
+        archiver = start(run)
+        target = rng.randrange(1, 6)
+        wait_until(lambda: archiver.metric_sum("edgestream_archiver_files_uploaded_total") >= target,
+                   120, f"{target} uploads in run {run}")
+        archiver.kill()
+        if total(Archive(s3_client, s3_bucket, s3_prefix).rows) < total(expected):
+            kills_before_complete += 1
+    assert kills_before_complete >= 3, "the kills must land before the archive is complete"
+
+    archiver = start("final")
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, archiver, timeout=240)
+    assert archive.problems == []
+    assert archive.difference(expected) == []
+    ends = end_offsets(bootstrap, topic, 3)
+    wait_until(lambda: committed_offsets(bootstrap, group, topic, 3) == ends, 60,
+               "committed offsets at the end")
+    # Once committed, nothing changes: a last look finds the same exact set.
+    assert Archive(s3_client, s3_bucket, s3_prefix).difference(expected) == []
+    assert archiver.stop() == 0, archiver.tail()
+
+
+def test_unwritable_spool_exits_with_code_2(bin_dir, stack_env, topic_pair, tmp_path):
+    topic, dlq = topic_pair(1)
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the spool directory should be")
+    result = subprocess.run(
+        [str(Path(bin_dir) / "edgestream-archiver"), "--input-topic", topic, "--dead-letter-topic", dlq,
+         "--spool-dir", str(blocker / "spool"), "--metrics-address", ""],
+        env=archiver_env(stack_env), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "spool directory" in result.stderr and "--spool-dir" in result.stderr
+
+
+def test_missing_dead_letter_topic_exits_with_code_2(bin_dir, stack_env, topic_pair, tmp_path):
+    topic, _ = topic_pair(1)
+    result = subprocess.run(
+        [str(Path(bin_dir) / "edgestream-archiver"), "--input-topic", topic,
+         "--dead-letter-topic", f"missing-{uuid.uuid4().hex[:8]}", "--spool-dir", str(tmp_path / "spool"),
+         "--metrics-address", ""],
+        env=archiver_env(stack_env), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "does not exist" in result.stderr
