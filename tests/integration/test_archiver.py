@@ -502,13 +502,18 @@ def test_s3_server_down_for_a_while(bin_dir, stack_env, topic_pair, tmp_path):
         client.create_bucket(Bucket=bucket)
         prefix = "archive/"
         first = make_records(seed=21, partitions=3, periods=3, readings_per_period=300)
-        second = make_records(seed=22, partitions=3, periods=3, readings_per_period=300,
+        second = make_records(seed=22, partitions=3, periods=4, readings_per_period=3000,
                               start_ms=BASE_MS + 3 * PERIOD_S * 1000)
         produce(bootstrap, topic, first)
+        # A small spool: the outage's records overflow it, so consumption
+        # must pause (and Kafka hold the rest) until S3 is back.
+        spool_limit = 60_000
         archiver = ArchiverProcess(
             bin_dir, archiver_env(stack_env, **server.env(), S3_BUCKET=bucket), topic, dlq,
             f"archiver-{uuid.uuid4().hex[:8]}", tmp_path / "spool", prefix,
-            tmp_path / "archiver.log", extra=["--s3-stall-seconds", "5"]).start()
+            tmp_path / "archiver.log",
+            extra=["--s3-stall-seconds", "5", "--spool-max-bytes", str(spool_limit),
+                   "--parquet-codec", "none"]).start()
         # Some files are in S3 before the outage.
         wait_until(lambda: archiver.metric_sum("edgestream_archiver_files_uploaded_total") > 0, 60,
                    "a first upload")
@@ -518,8 +523,14 @@ def test_s3_server_down_for_a_while(bin_dir, stack_env, topic_pair, tmp_path):
         # and the new records wait in its spool.
         wait_until(lambda: archiver.metrics()['edgestream_archiver_upload_errors_total{cause="network"}'] >= 3,
                    60, "upload attempts failing with cause=network")
-        wait_until(lambda: archiver.metrics()["edgestream_archiver_spool_bytes"] > 0, 60,
-                   "records of the outage in the spool")
+        def paused_with_lag():
+            values = archiver.metrics()
+            lag = sum(v for k, v in values.items()
+                      if k.startswith("edgestream_archiver_consumer_lag_records"))
+            return values["edgestream_archiver_spool_bytes"] >= spool_limit and lag > 0
+        wait_until(paused_with_lag, 60, "the spool at its limit with records left in Kafka")
+        wait_until(lambda: "pausing consumption" in archiver.tail(200), 10, "the pause to be logged")
+        assert archiver.metrics()["edgestream_archiver_spool_limit_bytes"] == spool_limit
         assert archiver.metrics()["edgestream_archiver_oldest_unarchived_age_seconds"] > 0
         server.start()
         expected = expected_rows(first + second)
@@ -612,6 +623,47 @@ def test_link_to_s3_cut_and_restored(bin_dir, stack_env, topic_pair, tmp_path, n
         netns_link["restore"]()
         expected = expected_rows(first + second)
         archive = wait_for_archive(client, bucket, prefix, expected, archiver, timeout=180)
+        assert archive.problems == []
+        assert archive.difference(expected) == []
+        assert archiver.stop() == 0, archiver.tail()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KiB tmpfs: a spool disk that fills up."""
+    path = tmp_path / "small-disk"
+    path.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(path)], check=True)
+    yield path
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def test_spool_disk_full_then_freed(bin_dir, stack_env, topic_pair, tmp_path, small_disk):
+    """S3 is down and the spool disk fills up: writing fails (ENOSPC), the
+    partitions rewind and pause; once S3 is back and uploads free the disk,
+    every record still ends up in S3 exactly once."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(3)
+    server = VersityGw(tmp_path / "s3-root", "127.0.0.1", free_port()).start()
+    try:
+        client = server.client()
+        bucket = f"diskfull-{uuid.uuid4().hex[:8]}"
+        client.create_bucket(Bucket=bucket)
+        server.stop()
+        records = make_records(seed=51, partitions=3, periods=6, readings_per_period=3000)
+        produce(bootstrap, topic, records)
+        archiver = ArchiverProcess(
+            bin_dir, archiver_env(stack_env, **server.env(), S3_BUCKET=bucket), topic, dlq,
+            f"archiver-{uuid.uuid4().hex[:8]}", small_disk, "full/", tmp_path / "archiver.log",
+            extra=["--parquet-codec", "none", "--max-file-rows", "1500"]).start()
+        wait_until(lambda: "writing the spool failed" in archiver.tail(400), 90,
+                   "a spool write to fail for lack of space")
+        assert "Free space in" in archiver.tail(400)
+        server.start()
+        expected = expected_rows(records)
+        archive = wait_for_archive(client, bucket, "full/", expected, archiver, timeout=240)
         assert archive.problems == []
         assert archive.difference(expected) == []
         assert archiver.stop() == 0, archiver.tail()
