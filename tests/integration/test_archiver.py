@@ -714,6 +714,40 @@ def test_sigkill_mid_upload_loses_and_duplicates_nothing(bin_dir, stack_env, top
     assert archiver.stop() == 0, archiver.tail()
 
 
+def test_partitions_move_between_instances(bin_dir, stack_env, topic_pair, s3_client, s3_bucket,
+                                           s3_prefix, tmp_path):
+    """A second instance joins the group mid-stream (cooperative rebalance:
+    partitions move, each revoked one drains and commits first), then the
+    first leaves: every record is still in S3 exactly once."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(3)
+    group = f"archiver-{uuid.uuid4().hex[:8]}"
+    first = make_records(seed=61, partitions=3, periods=3, readings_per_period=3000)
+    second = make_records(seed=62, partitions=3, periods=3, readings_per_period=3000,
+                          start_ms=BASE_MS + 3 * PERIOD_S * 1000)
+    produce(bootstrap, topic, first)
+
+    def start(name):
+        return ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, group,
+                               tmp_path / f"spool-{name}", s3_prefix,
+                               tmp_path / f"archiver-{name}.log").start()
+
+    a = start("a")
+    wait_until(lambda: a.metric_sum("edgestream_archiver_files_uploaded_total") > 0, 60, "a's first upload")
+    b = start("b")
+    produce(bootstrap, topic, second)
+    # b gets partitions of its own (lag series appear only for assigned ones).
+    wait_until(lambda: any(k.startswith("edgestream_archiver_consumer_lag_records") for k in b.metrics()),
+               60, "b to be assigned partitions")
+    assert a.stop() == 0, a.tail()
+    expected = expected_rows(first + second)
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, b, timeout=180)
+    assert archive.problems == []
+    assert archive.difference(expected) == []
+    assert "revoked" in a.tail(400)
+    assert b.stop() == 0, b.tail()
+
+
 def test_unwritable_spool_exits_with_code_2(bin_dir, stack_env, topic_pair, tmp_path):
     topic, dlq = topic_pair(1)
     blocker = tmp_path / "file"
