@@ -19,7 +19,7 @@ import subprocess
 import time
 import uuid
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 PARTITIONS = 3
@@ -225,27 +225,40 @@ def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False):
     return records
 
 
-def committed_everything(bootstrap, group, topic, partitions=PARTITIONS):
-    """True when the group's committed offsets reach the end of every partition."""
+def committed_offsets(bootstrap, group, topic, partitions=PARTITIONS, timeout=60):
+    """The group's committed offsets, asking again while the broker answers
+    with a retriable error (a fresh broker is still loading its group
+    coordinator: NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS)."""
+    deadline = time.monotonic() + timeout
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
     try:
-        committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
-        for tp in committed:
-            _, high = consumer.get_watermark_offsets(TopicPartition(topic, tp.partition), timeout=10)
-            if tp.offset < 0 or tp.offset < high:
-                return False
-        return True
+        while True:
+            try:
+                committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)],
+                                               timeout=10)
+                ends = {tp.partition: consumer.get_watermark_offsets(tp, timeout=10)[1] for tp in committed}
+                return {tp.partition: tp.offset for tp in committed}, ends
+            except KafkaException as error:
+                if not error.args[0].retriable() and error.args[0].code() not in (
+                        KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                        KafkaError.COORDINATOR_NOT_AVAILABLE):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)  # the broker asked us to come back later
     finally:
         consumer.close()
+
+
+def committed_everything(bootstrap, group, topic, partitions=PARTITIONS):
+    """True when the group's committed offsets reach the end of every partition."""
+    committed, ends = committed_offsets(bootstrap, group, topic, partitions)
+    return all(offset >= 0 and offset >= ends[p] for p, offset in committed.items())
 
 
 def committed_total(bootstrap, group, topic, partitions=PARTITIONS):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
-    try:
-        committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
-        return sum(max(tp.offset, 0) for tp in committed)
-    finally:
-        consumer.close()
+    committed, _ = committed_offsets(bootstrap, group, topic, partitions)
+    return sum(max(offset, 0) for offset in committed.values())
 
 
 class ProcessorProcess:
