@@ -4,6 +4,7 @@
 #   the simulator, the processor and the archiver, and shows messages/s in and
 #   out, consumer lag and archived files as they arrive, until Ctrl-C.
 # Logs: var/run/<component>.log. Rate: EDGESTREAM_SIMULATOR_RATE (default 100).
+# Archive period: EDGESTREAM_ARCHIVER_PERIOD_SECONDS (default 60 here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -37,10 +38,11 @@ start() {
 
 start processor "$bin/edgestream-processor" --instance-id local-1 \
   --metrics-address "127.0.0.1:${EDGESTREAM_PROCESSOR_METRICS_PORT:-19465}"
-if [[ -x $bin/edgestream-archiver ]]; then
-  start archiver "$bin/edgestream-archiver" --spool-dir var/archiver-spool \
-    --metrics-address "127.0.0.1:${EDGESTREAM_ARCHIVER_METRICS_PORT:-19466}"
-fi
+# One-minute files here, so archived files show up while you watch; the
+# production default is an hour (--period-seconds 3600).
+start archiver "$bin/edgestream-archiver" --spool-dir var/archiver-spool \
+  --period-seconds "${EDGESTREAM_ARCHIVER_PERIOD_SECONDS:-60}" --grace-seconds 10 \
+  --metrics-address "127.0.0.1:${EDGESTREAM_ARCHIVER_METRICS_PORT:-19466}"
 start simulator "$bin/edgestream-simulator" --rate "${EDGESTREAM_SIMULATOR_RATE:-100}" \
   --metrics-address "127.0.0.1:${EDGESTREAM_SIMULATOR_METRICS_PORT:-19464}"
 
