@@ -12,6 +12,7 @@
 #include "edgestream/common/metrics.h"
 #include "edgestream/common/shutdown.h"
 #include "edgestream/common/timestamp.h"
+#include "edgestream/common/tracing.h"
 #include "edgestream/processor/reading.h"
 #include "processor_metrics.h"
 
@@ -99,6 +100,8 @@ class Processor {
   int32_t input_partitions_ = 0;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<ProcessorMetrics> metrics_;
+  std::unique_ptr<tracing::Tracer> tracer_ = tracing::Tracer::disabled();
+  std::string process_span_name_ = "process " + config_.input_topic;  // made once, not per record
   // Declared before the consumer so it is destroyed after it: the rebalance
   // callback that runs while the consumer closes still commits through it.
   kafka::Handle producer_;
@@ -125,6 +128,11 @@ Status Processor::start() {
   metrics_server_ = std::move(server).value();
   metrics_ = std::make_unique<ProcessorMetrics>(metrics_server_->registry(), config_.input_topic,
                                                 config_.partials_topic);
+  auto tracer_config = tracing::config_from_env("processor");
+  if (!tracer_config) return tracer_config.error();
+  auto tracer = tracing::Tracer::create(std::move(tracer_config).value(), "processor", &metrics_server_->registry());
+  if (!tracer) return tracer.error();
+  tracer_ = std::move(tracer).value();
 
   std::string instance = config_.instance_id;
   kafka::Properties producer_properties{
@@ -333,10 +341,33 @@ Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition&
   dirty_ = true;
   auto& staged = metrics_->staged();
   ++staged.records_in_raw;
+  // A record that carries a sampled trace (or that the sampler picks) gets a
+  // "process" span, and what is published for it carries the span's context.
+  // Unsampled records pay one header lookup and one branch.
+  tracing::Span span;
+  if (tracer_->enabled()) {
+    span = tracer_->start_span(process_span_name_, tracing::SpanKind::kConsumer,
+                               tracing::extract(message));
+    if (span.recording()) {
+      span.set("messaging.system", std::string("kafka"))
+          .set("messaging.operation.type", std::string("process"))
+          .set("messaging.destination.name", config_.input_topic)
+          .set("messaging.consumer.group.name", config_.group_id)
+          .set("messaging.destination.partition.id", std::to_string(message.partition))
+          .set("messaging.kafka.offset", int64_t{offset});
+    }
+  }
+  auto traced = [&span](rd_kafka_headers_t* headers) {
+    if (span.recording()) tracing::inject(headers, span.context());
+    return headers;
+  };
 
   if (!parsed.ok) {
     ++staged.dead_lettered[parsed.reason];
-    rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
+    if (span.recording()) {
+      span.set("edgestream.outcome", std::string("dead_lettered")).set("edgestream.reason", std::string(to_string(parsed.reason)));
+    }
+    rd_kafka_headers_t* headers = traced(rd_kafka_headers_new(6));
     auto add = [headers](const char* name, std::string_view value) {
       rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
     };
@@ -352,12 +383,23 @@ Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition&
     return produce(config_.dead_letter_topic, RD_KAFKA_PARTITION_UA, key, payload, headers);
   }
 
+  if (span.recording()) {
+    span.set("edgestream.device_id", std::string(parsed.reading.device_id))
+        .set("edgestream.reading.timestamp", format_rfc3339(parsed.reading.timestamp));
+  }
   FilterVerdict verdict = filter(parsed.reading);
   if (verdict != FilterVerdict::kKeep) {
     ++staged.rejected[verdict == FilterVerdict::kStatusNotOk ? 0 : 1];
+    if (span.recording()) {
+      span.set("edgestream.outcome", std::string(verdict == FilterVerdict::kStatusNotOk ? "rejected_status"
+                                                                                        : "rejected_over_limit"));
+    }
     return Status::success();
   }
-  if (state.windows.add(parsed.reading, offset) == PartitionWindows::AddOutcome::kLate) ++staged.late;
+  if (state.windows.add(parsed.reading, offset) == PartitionWindows::AddOutcome::kLate) {
+    ++staged.late;
+    if (span.recording()) span.set("edgestream.late", true);
+  }
 
   buffer_.clear();
   encode_reading(buffer_, parsed.reading);
@@ -371,7 +413,11 @@ Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition&
     metrics_->processing_latency().observe(
         std::chrono::duration<double>(now - EventTime{Millis{appended_ms}}).count());
   }
-  return produce(config_.output_topic, RD_KAFKA_PARTITION_UA, parsed.reading.device_id, buffer_);
+  if (span.recording()) span.set("edgestream.outcome", std::string("published"));
+  Status status = produce(config_.output_topic, RD_KAFKA_PARTITION_UA, parsed.reading.device_id, buffer_,
+                          span.recording() ? traced(rd_kafka_headers_new(1)) : nullptr);
+  if (!status) span.set_error(status.error().message());
+  return status;
 }
 
 Status Processor::process_partial(const rd_kafka_message_t& message, MergerPartition& state) {

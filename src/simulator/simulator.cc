@@ -10,6 +10,7 @@
 #include "edgestream/common/log.h"
 #include "edgestream/common/metrics.h"
 #include "edgestream/common/shutdown.h"
+#include "edgestream/common/tracing.h"
 #include "edgestream/simulator/rate_pacer.h"
 
 namespace edgestream::simulator {
@@ -77,9 +78,47 @@ class SimulatorMetrics {
   prometheus::Gauge& target_rate_;
 };
 
+// What the delivery report callback reaches through the producer's opaque.
+struct DeliveryContext {
+  SimulatorMetrics* metrics;
+  tracing::Tracer* tracer;
+};
+
+// A sampled record's "produce" span ends when the broker acknowledges it (or
+// the producer gives up), so it shows the delivery latency and the offset.
+// Its ids travel in the record's traceparent header, which the delivery
+// report still carries; unsampled records have no header and stop here.
+void record_produce_span(tracing::Tracer& tracer, const rd_kafka_message_t& message) {
+  auto context = tracing::extract(message);
+  if (!context) return;
+  tracing::SpanData span;
+  span.context = *context;
+  span.name = std::string("produce ") + rd_kafka_topic_name(message.rkt);
+  span.kind = tracing::SpanKind::kProducer;
+  span.end = std::chrono::system_clock::now();
+  span.start = span.end - std::chrono::microseconds(std::max<int64_t>(0, rd_kafka_message_latency(&message)));
+  span.attributes = {{"messaging.system", std::string("kafka")},
+                     {"messaging.operation.type", std::string("send")},
+                     {"messaging.destination.name", std::string(rd_kafka_topic_name(message.rkt))},
+                     {"messaging.destination.partition.id", std::to_string(message.partition)}};
+  if (message.key != nullptr) {
+    span.attributes.push_back(
+        {"messaging.kafka.message.key", std::string(static_cast<const char*>(message.key), message.key_len)});
+  }
+  if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    span.attributes.push_back({"messaging.kafka.offset", int64_t{message.offset}});
+  } else {
+    span.status = tracing::SpanStatus::kError;
+    span.status_message = rd_kafka_err2str(message.err);
+  }
+  tracer.record(std::move(span));
+}
+
 // Delivery reports arrive on the thread that calls rd_kafka_poll/flush: ours.
 void on_delivery(rd_kafka_t* /*producer*/, const rd_kafka_message_t* message, void* opaque) {
-  auto* metrics = static_cast<SimulatorMetrics*>(opaque);
+  auto* context = static_cast<DeliveryContext*>(opaque);
+  auto* metrics = context->metrics;
+  if (context->tracer->enabled()) record_produce_span(*context->tracer, *message);
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     metrics->delivered(message->len, rd_kafka_message_latency(message));
     return;
@@ -94,7 +133,7 @@ void on_delivery(rd_kafka_t* /*producer*/, const rd_kafka_message_t* message, vo
   }
 }
 
-Result<kafka::Handle> create_producer(const SimulatorConfig& config, SimulatorMetrics& metrics) {
+Result<kafka::Handle> create_producer(const SimulatorConfig& config, DeliveryContext& delivery) {
   kafka::Properties properties{
       {"bootstrap.servers", config.bootstrap_servers},
       {"client.id", "edgestream-simulator"},
@@ -113,7 +152,7 @@ Result<kafka::Handle> create_producer(const SimulatorConfig& config, SimulatorMe
   auto conf = kafka::make_conf(properties);
   if (!conf) return conf.error();
   rd_kafka_conf_set_dr_msg_cb(conf.value().get(), on_delivery);
-  rd_kafka_conf_set_opaque(conf.value().get(), &metrics);
+  rd_kafka_conf_set_opaque(conf.value().get(), &delivery);
   return kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf).value());
 }
 
@@ -142,8 +181,16 @@ Result<RunSummary> run(const SimulatorConfig& config) {
   if (!metrics_server) return metrics_server.error();
   SimulatorMetrics metrics(metrics_server.value()->registry(), config.topic);
   metrics.set_target_rate(std::max(config.rate_per_second, 0.0));
+  auto tracer_config = tracing::config_from_env("simulator");
+  if (!tracer_config) return tracer_config.error();
+  auto tracer_result = tracing::Tracer::create(std::move(tracer_config).value(), "simulator",
+                                               &metrics_server.value()->registry());
+  if (!tracer_result) return tracer_result.error();
+  // Declared before the producer: delivery reports use it until the producer is gone.
+  std::unique_ptr<tracing::Tracer> tracer = std::move(tracer_result).value();
+  DeliveryContext delivery{&metrics, tracer.get()};
 
-  auto producer_result = create_producer(config, metrics);
+  auto producer_result = create_producer(config, delivery);
   if (!producer_result) return producer_result.error();
   kafka::Handle producer = std::move(producer_result).value();
 
@@ -185,10 +232,18 @@ Result<RunSummary> run(const SimulatorConfig& config) {
       Telemetry telemetry = generator.next(wall_now);
       payload.clear();
       encode_telemetry(payload, telemetry);
+      // A sampled reading starts a trace; its context rides in the record.
+      std::optional<tracing::SpanContext> trace = tracer->sample();
       while (true) {
+        kafka::Headers headers;
+        if (trace) {
+          headers.reset(rd_kafka_headers_new(1));
+          tracing::inject(headers.get(), *trace);
+        }
         rd_kafka_resp_err_t err = kafka::produce_copy(producer.get(), config.topic, RD_KAFKA_PARTITION_UA,
-                                                      telemetry.device_id, payload);
+                                                      telemetry.device_id, payload, headers.get());
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          (void)headers.release();  // librdkafka owns them now
           ++produced;
           pacer.sent(1);
           break;
@@ -217,6 +272,7 @@ Result<RunSummary> run(const SimulatorConfig& config) {
 
   kLog.info("flushing ", rd_kafka_outq_len(producer.get()), " messages in flight");
   rd_kafka_flush(producer.get(), static_cast<int>(config.flush_timeout.count()));
+  tracer->shutdown();  // exports the last spans (bounded) before the summary is printed
   RunSummary summary;
   summary.seconds = std::chrono::duration<double>(RatePacer::Clock::now() - start).count();
   summary.produced = produced;
