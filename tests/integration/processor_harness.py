@@ -261,6 +261,18 @@ def committed_total(bootstrap, group, topic, partitions=PARTITIONS):
     return sum(max(offset, 0) for offset in committed.values())
 
 
+# Every instance started, so a failing test's teardown can stop what it left.
+STARTED = []
+
+
+def kill_leftovers():
+    for process in STARTED:
+        if process.process is not None and process.process.poll() is None:
+            process.process.kill()
+            process.process.wait(30)
+    STARTED.clear()
+
+
 class ProcessorProcess:
     """One edgestream-processor instance on the test's topics."""
 
@@ -278,6 +290,7 @@ class ProcessorProcess:
     def start(self):
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
+        STARTED.append(self)
         return self
 
     def kill9(self):

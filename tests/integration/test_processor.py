@@ -9,7 +9,8 @@ import pytest
 from conftest import wait_until
 from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, Topics,
                                assert_output_exact, committed_everything, committed_total,
-                               flush_records, make_dataset, produce, read_to_end, to_ms)
+                               flush_records, kill_leftovers, make_dataset, produce, read_to_end,
+                               to_ms)
 
 START_MS = to_ms("2024-12-26T10:00:00Z")
 
@@ -18,6 +19,7 @@ START_MS = to_ms("2024-12-26T10:00:00Z")
 def topics(stack_env):
     created = Topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"])
     yield created
+    kill_leftovers()  # a failed test must not leave processors running
     created.delete()
 
 
