@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 scripts/install-deps.sh
-scripts/build.sh release
+scripts/build.sh release edgestream-simulator edgestream-processor edgestream-archiver
 scripts/stack.sh start
 # shellcheck disable=SC1091
 source var/edgestream.env
