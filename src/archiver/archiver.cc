@@ -19,6 +19,8 @@
 #include "edgestream/common/log.h"
 #include "edgestream/common/metrics.h"
 #include "edgestream/common/shutdown.h"
+#include "edgestream/common/timestamp.h"
+#include "edgestream/common/tracing.h"
 #include "edgestream/parquet/schemas.h"
 #include "edgestream/s3/credentials.h"
 #include "uploader.h"
@@ -46,8 +48,25 @@ constexpr std::chrono::milliseconds kDiskBackoffCap{30'000};
 constexpr double kSpoolResumeShare = 0.9;
 constexpr std::int64_t kNoOffset = -1;
 
+// Sampled readings remembered per file for their "archive" spans. The span
+// queue holds 2048 spans by default, so more from one upload would mostly be
+// dropped there anyway; the bound keeps an hour-long file's memory small at
+// high sampling ratios. Readings past it get no archive span (docs/tracing.md).
+constexpr size_t kMaxTracedReadingsPerFile = 1000;
+
 const char* const kSpoolSuffix = ".parquet";
 const char* const kInProgressSuffix = ".inprogress";
+
+// A sampled reading waiting for its file's upload, which ends its span.
+struct TracedReading {
+  tracing::SpanContext context;  // of the archive span
+  tracing::SpanId parent;        // the processor's span, from the record's traceparent
+  std::string device_id;
+  EventTime event_time;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::chrono::system_clock::time_point consumed;
+};
 
 struct OpenFile {
   FileIdentity identity;
@@ -56,6 +75,7 @@ struct OpenFile {
   std::int64_t rows = 0;
   std::int64_t bytes = 0;  // on disk, measured at row-group boundaries
   EventTime min_event_time = EventTime::max();
+  std::vector<TracedReading> traced{};
 };
 
 struct PartitionState {
@@ -81,6 +101,13 @@ struct Batch {
   std::vector<UploadFile> files;
   std::uint64_t bytes = 0;
   std::optional<EventTime> oldest_event_time;
+  // Per file with sampled readings: its key and row count, and the readings.
+  struct TracedFile {
+    std::string key;
+    std::int64_t rows = 0;
+    std::vector<TracedReading> readings;
+  };
+  std::vector<TracedFile> traced;
 };
 
 std::string inprogress_path(const std::filesystem::path& path) {
@@ -175,6 +202,10 @@ class Archiver {
   Status commit_offset(std::int32_t partition, std::int64_t offset);
   Status flush_dead_letters();
   void drop_partition(std::int32_t partition);
+  // Remembers a sampled reading (parent-based sampling on its traceparent)
+  // for the archive span that its file's upload ends.
+  void trace_reading(const rd_kafka_message_t& message, PartitionState& state, const ArchiveRecord& record);
+  void record_archive_spans(const Batch& batch);
   void delete_batch(BatchId id);
   void update_flow_control(SteadyTime now);
   void update_gauges();
@@ -186,6 +217,7 @@ class Archiver {
   SegmentPlanner planner_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::unique_ptr<ArchiverMetrics> metrics_;
+  std::unique_ptr<tracing::Tracer> tracer_ = tracing::Tracer::disabled();
   std::unique_ptr<Uploader> uploader_;
   // The producer outlives the consumer: dead letters are flushed in the
   // revoke callback that runs while the consumer closes.
@@ -226,6 +258,11 @@ Status Archiver::start() {
   if (!server) return server.error();
   metrics_server_ = std::move(server).value();
   metrics_ = std::make_unique<ArchiverMetrics>(metrics_server_->registry(), config_.spool_max_bytes);
+  auto tracer_config = tracing::config_from_env("archiver");
+  if (!tracer_config) return tracer_config.error();
+  auto tracer = tracing::Tracer::create(std::move(tracer_config).value(), "archiver", &metrics_server_->registry());
+  if (!tracer) return tracer.error();
+  tracer_ = std::move(tracer).value();
 
   s3::CredentialsChainOptions credential_options;
   credential_options.region = config_.s3.endpoint.region;
@@ -389,6 +426,51 @@ void Archiver::drop_partition(std::int32_t partition) {
   partitions_.erase(it);
 }
 
+void Archiver::trace_reading(const rd_kafka_message_t& message, PartitionState& state,
+                             const ArchiveRecord& record) {
+  std::optional<tracing::SpanContext> parent = tracing::extract(message);
+  std::optional<tracing::SpanContext> context = tracer_->sample(parent);
+  if (!context) return;  // unsampled: the common case
+  auto file = state.open.find({record.kind, period_start_of(record.event_time, config_.planner.period)});
+  if (file == state.open.end() || file->second.traced.size() >= kMaxTracedReadingsPerFile) return;
+  file->second.traced.push_back(TracedReading{*context, parent ? parent->span_id : tracing::SpanId{},
+                                              std::string(record.device_id), record.event_time,
+                                              message.partition, message.offset,
+                                              std::chrono::system_clock::now()});
+}
+
+// One "archive" span per sampled reading in the batch: from when the
+// reading was consumed to when the object holding it was in S3, naming the
+// object, so the reading's trace ends at its file.
+void Archiver::record_archive_spans(const Batch& batch) {
+  const auto now = std::chrono::system_clock::now();
+  for (const Batch::TracedFile& file : batch.traced) {
+    for (const TracedReading& reading : file.readings) {
+      tracing::SpanData span;
+      span.context = reading.context;
+      span.parent = reading.parent;
+      span.name = "archive " + config_.input_topic;
+      span.kind = tracing::SpanKind::kConsumer;
+      span.start = reading.consumed;
+      span.end = now;
+      span.attributes = {
+          {"messaging.system", std::string("kafka")},
+          {"messaging.operation.type", std::string("process")},
+          {"messaging.destination.name", config_.input_topic},
+          {"messaging.consumer.group.name", config_.group_id},
+          {"messaging.destination.partition.id", std::to_string(reading.partition)},
+          {"messaging.kafka.offset", reading.offset},
+          {"edgestream.device_id", reading.device_id},
+          {"edgestream.reading.timestamp", format_rfc3339(reading.event_time)},
+          {"s3.bucket", config_.s3.endpoint.bucket},
+          {"s3.key", file.key},
+          {"parquet.rows", file.rows},
+      };
+      tracer_->record(std::move(span));
+    }
+  }
+}
+
 void Archiver::delete_batch(BatchId id) {
   auto it = batches_.find(id);
   if (it == batches_.end()) return;
@@ -459,6 +541,7 @@ Status Archiver::handle_message(const rd_kafka_message_t& message) {
       return Status::success();
   }
   metrics_->record_in(parsed.record.kind);
+  if (tracer_->enabled() && parsed.record.kind == RecordKind::kReading) trace_reading(message, state, parsed.record);
   if (!state.max_event_time || parsed.record.event_time > *state.max_event_time) {
     state.max_event_time = parsed.record.event_time;
   }
@@ -560,6 +643,9 @@ void Archiver::cut(std::int32_t partition, PartitionState& state, CutReason reas
     batch.files.push_back(UploadFile{file.path, object_key(config_.s3_prefix, file.identity),
                                      file.identity.kind,
                                      static_cast<std::uint64_t>(stats.value().bytes)});
+    if (!file.traced.empty()) {
+      batch.traced.push_back(Batch::TracedFile{batch.files.back().key, file.rows, std::move(file.traced)});
+    }
     batch.bytes += static_cast<std::uint64_t>(stats.value().bytes);
     if (file.rows > 0 && (!batch.oldest_event_time || file.min_event_time < *batch.oldest_event_time)) {
       batch.oldest_event_time = file.min_event_time;
@@ -621,6 +707,7 @@ void Archiver::handle_completions() {
   for (const UploadDone& done : uploader_->take_done()) {
     if (done.outcome == UploadDone::Outcome::kUploaded) {
       (void)sequencer_.uploaded(done.partition, done.id);  // false: dropped meanwhile
+      if (auto batch = batches_.find(done.id); batch != batches_.end()) record_archive_spans(batch->second);
     }
   }
 }

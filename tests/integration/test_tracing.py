@@ -3,12 +3,16 @@ module by scripts/install-jaeger.sh) on loopback ports of its own, with
 in-memory storage, queried through its HTTP API.
 
 The simulator samples a share of its readings; each sampled record carries a
-W3C traceparent header. The processor continues those traces only
-(parentbased_always_off, so that nothing but the simulator's decision counts)
-and puts its own span's context on the reading it publishes. The test reads
-the topics back with an independent client (confluent-kafka) and checks, for
-every record, that the header and the spans in Jaeger agree with it.
+W3C traceparent header. The processor and the archiver continue those traces
+only (parentbased_always_off, so that nothing but the simulator's decision
+counts); the processor puts its own span's context on the reading it
+publishes, and the archiver ends each sampled reading's trace with a span
+naming the S3 object that holds it. The test reads the topics back with an
+independent client (confluent-kafka) and the objects with pyarrow, and checks,
+for every record, that the header and the spans in Jaeger agree with it.
 """
+import datetime
+import io
 import json
 import os
 import signal
@@ -20,6 +24,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
@@ -196,10 +201,30 @@ def run_simulator(bin_dir, stack_env, topic, count, env):
     return result.stderr
 
 
-def test_sampled_readings_are_traced_from_the_simulator_through_the_processor(
-        bin_dir, stack_env, topics, jaeger, tmp_path, monkeypatch):
+def run_archiver(bin_dir, stack_env, topic, dlq, prefix, folder, env):
+    """The archiver with 10 s periods and 2 s of grace (files are cut 2 s
+    after the input goes quiet), until every sampled reading's object is in S3."""
+    command = [os.path.join(bin_dir, "edgestream-archiver"), "--input-topic", topic,
+               "--dead-letter-topic", dlq, "--group-id", f"archiver-{uuid.uuid4().hex[:8]}",
+               "--spool-dir", str(folder / "spool"), "--s3-prefix", prefix,
+               "--period-seconds", "10", "--grace-seconds", "2", "--metrics-address", "",
+               "--upload-backoff-max-seconds", "1"]
+    log = open(folder / "archiver.log", "wb")
+    process = subprocess.Popen(command, env={**os.environ, **stack_env, **env}, stdout=log,
+                               stderr=subprocess.STDOUT)
+    return process, log
+
+
+def utc(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_a_sampled_reading_is_traced_from_the_simulator_to_its_s3_object(
+        bin_dir, stack_env, topics, jaeger, tmp_path, monkeypatch, unique_topic, s3_client, s3_bucket,
+        s3_prefix):
     tag = uuid.uuid4().hex[:8]
     simulator_service, processor_service = f"edgestream-simulator-{tag}", f"edgestream-processor-{tag}"
+    archiver_service = f"edgestream-archiver-{tag}"
     count, ratio = 400, 0.2
     common = {"OTEL_EXPORTER_OTLP_ENDPOINT": jaeger.endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
     log = run_simulator(bin_dir, stack_env, topics.raw, count,
@@ -284,6 +309,57 @@ def test_sampled_readings_are_traced_from_the_simulator_through_the_processor(
             assert reading["traceparent"] is None, reading
     assert set(jaeger.traces(processor_service)) == {parse_traceparent(r["traceparent"])[0]
                                                      for r in sampled.values()}
+
+    # The archiver ends each published sampled reading's trace at its object.
+    published = {device: record for device, record in sampled.items() if kept(record["value"])}
+    assert published, "no sampled reading passed the filter"
+    archiver, archiver_log = run_archiver(
+        bin_dir, stack_env, topics.processed, unique_topic(1, hint="archiver-dlq"), s3_prefix, tmp_path,
+        {**common, "OTEL_SERVICE_NAME": archiver_service, "OTEL_TRACES_SAMPLER": "parentbased_always_off"})
+    try:
+        def archived():
+            assert archiver.poll() is None, "archiver exited:\n" + (tmp_path / "archiver.log").read_text()
+            found = jaeger.traces(archiver_service)
+            return found if len(found) >= len(published) else None
+
+        traces = wait_until(archived, 120, f"archive spans for {len(published)} sampled readings")
+    finally:
+        archiver.send_signal(signal.SIGTERM)
+        assert archiver.wait(60) == 0, (tmp_path / "archiver.log").read_text()[-4000:]
+        archiver_log.close()
+
+    assert set(traces) == {parse_traceparent(r["traceparent"])[0] for r in published.values()}
+    objects = {}
+    for device, raw_record in published.items():
+        trace_id = parse_traceparent(raw_record["traceparent"])[0]
+        trace = traces[trace_id]
+        # One trace, three components, linked parent to child.
+        (produce_span,) = spans_of(trace, simulator_service)
+        (process_span,) = spans_of(trace, processor_service)
+        (archive_span,) = spans_of(trace, archiver_service)
+        assert process_span["references"][0]["spanID"] == produce_span["spanID"]
+        assert archive_span["references"] == [{"refType": "CHILD_OF", "traceID": trace_id,
+                                               "spanID": process_span["spanID"]}]
+        assert archive_span["operationName"] == f"archive {topics.processed}"
+        span_tags = tags(archive_span)
+        assert span_tags["edgestream.device_id"] == device
+        assert span_tags["s3.bucket"] == s3_bucket
+        key = span_tags["s3.key"]
+        assert key.startswith(s3_prefix) and key.endswith(".parquet"), key
+        assert span_tags["messaging.kafka.offset"] == readings[device]["offset"]
+        assert span_tags["messaging.destination.partition.id"] == str(readings[device]["partition"])
+        # The object named by the span exists and holds this very reading.
+        if key not in objects:
+            body = s3_client.get_object(Bucket=s3_bucket, Key=key)["Body"].read()
+            objects[key] = pq.read_table(io.BytesIO(body)).to_pylist()
+        rows = objects[key]
+        assert span_tags["parquet.rows"] == len(rows)
+        matches = [row for row in rows if row["DeviceId"] == device]
+        assert len(matches) == 1, f"{device} in {key}: {matches}"
+        row = matches[0]
+        assert row["Timestamp"].replace(tzinfo=datetime.timezone.utc) == utc(raw_record["value"]["timestamp"])
+        assert row["Temperature"] == raw_record["value"]["temperature"]
+        assert row["Status"] == raw_record["value"]["status"]
 
 
 def test_tracing_is_off_without_an_endpoint_and_records_carry_no_header(bin_dir, stack_env, topics):
