@@ -513,7 +513,9 @@ Result<TracerConfig> config_from_env(std::string_view component, const EnvLookup
     auto pairs = parse_pairs("OTEL_EXPORTER_OTLP_TRACES_HEADERS", *headers);
     if (!pairs) return pairs.error();
     for (auto& [key, value] : pairs.value()) {
-      auto same = [&key](const auto& entry) { return lower(entry.first) == lower(key); };
+      // A named copy: clang 14 cannot capture a structured binding.
+      const std::string wanted = lower(key);
+      auto same = [&wanted](const auto& entry) { return lower(entry.first) == wanted; };
       config.headers.erase(std::remove_if(config.headers.begin(), config.headers.end(), same),
                            config.headers.end());
       config.headers.emplace_back(std::move(key), std::move(value));
