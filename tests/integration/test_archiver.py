@@ -677,7 +677,7 @@ def test_sigkill_mid_upload_loses_and_duplicates_nothing(bin_dir, stack_env, top
     the objects finally under the prefix hold every record exactly once."""
     bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
     topic, dlq = topic_pair(3)
-    records = make_records(seed=41, partitions=3, periods=6, readings_per_period=25_000)
+    records = make_records(seed=41, partitions=3, periods=6, readings_per_period=15_000)
     produce(bootstrap, topic, records)
     expected = expected_rows(records)
     group = f"archiver-{uuid.uuid4().hex[:8]}"

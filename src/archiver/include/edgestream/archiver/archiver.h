@@ -38,7 +38,15 @@ struct ArchiverConfig {
   std::uint64_t spool_max_bytes = std::uint64_t{1} << 30;
 
   PlannerConfig planner;
-  parquet::WriterOptions parquet;
+  // Row groups of 65,536 rows (the writer's default is 262,144): each open
+  // file buffers one row group in memory, and a partition has up to three
+  // kinds and two periods open, so this is what keeps the archiver within
+  // its memory target; 65,536-row groups are still large for readers.
+  parquet::WriterOptions parquet = [] {
+    parquet::WriterOptions options;
+    options.row_group_rows = 65'536;
+    return options;
+  }();
 
   s3::S3ClientConfig s3;
   std::string s3_prefix;  // key prefix; empty: keys start with the year
