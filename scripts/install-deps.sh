@@ -39,6 +39,16 @@ for unit in prometheus prometheus-node-exporter; do
   fi
 done
 
+# Go builds the stack's S3 server and lag exporter and the test tools
+# (helm, tflint, Jaeger) from their Go modules; Debian 12's Go is too old.
+go_bin=${EDGESTREAM_GO:-/usr/local/go/bin/go}
+[[ -x $go_bin ]] || go_bin=$(command -v go || true)
+if [[ -z $go_bin ]]; then
+  echo "install-deps: no Go toolchain found; install Go 1.24 or newer in /usr/local/go" \
+       "(or set EDGESTREAM_GO to its go binary) and run again" >&2
+  exit 1
+fi
+
 venv=var/venv
 if [[ ! -x $venv/bin/python ]]; then
   mkdir -p var
