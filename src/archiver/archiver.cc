@@ -76,6 +76,7 @@ struct OpenFile {
   std::int64_t bytes = 0;  // on disk, measured at row-group boundaries
   EventTime min_event_time = EventTime::max();
   std::vector<TracedReading> traced{};
+  std::optional<EventTime> max_event_time_at_open{};  // the partition's, before the first record
 };
 
 struct PartitionState {
@@ -194,12 +195,16 @@ class Archiver {
   // A spool write failed: forget the open segment, rewind to its start and
   // pause the partition for a while.
   void rewind(std::int32_t partition, PartitionState& state, const Error& error);
+  // The rewind's backoff is over: seek to the segment's start (still paused).
+  void seek_back(std::int32_t partition, PartitionState& state);
   void dispatch();
   void handle_completions();
   // Commits batches whose files are all in S3, and partitions whose consumed
   // records since the last commit all went to the dead-letter topic.
   Status commit_ready(bool force);
   Status commit_offset(std::int32_t partition, std::int64_t offset);
+  // The consumer's position (next offset it will fetch for the application), or kNoOffset.
+  std::int64_t position(std::int32_t partition);
   Status flush_dead_letters();
   void drop_partition(std::int32_t partition);
   // Remembers a sampled reading (parent-based sampling on its traceparent)
@@ -574,6 +579,7 @@ Archiver::Appended Archiver::append(std::int32_t partition, PartitionState& stat
       return Appended::kRewound;
     }
     OpenFile file{identity, std::move(path), std::move(writer).value()};
+    file.max_event_time_at_open = state.max_event_time;
     it = state.open.emplace(std::make_pair(record.kind, period), std::move(file)).first;
   }
   OpenFile& file = it->second;
@@ -625,7 +631,8 @@ void Archiver::maybe_cut(std::int32_t partition, PartitionState& state, SteadyTi
   if (state.open.empty()) return;
   views_.clear();
   for (const auto& [key, file] : state.open) {
-    views_.push_back(OpenFileView{file.identity.period_start, file.rows, file.bytes});
+    views_.push_back(OpenFileView{file.identity.period_start, file.rows, file.bytes,
+                                  file.max_event_time_at_open});
   }
   const CutReason reason = planner_.decide(SegmentView{views_, state.max_event_time, state.last_record}, now);
   if (reason != CutReason::kNone) cut(partition, state, reason);
@@ -681,23 +688,33 @@ void Archiver::rewind(std::int32_t partition, PartitionState& state, const Error
              "uploaded batch is committed. Free space in ", config_.spool_dir.string(),
              " or fix its permissions.");
   state.disk_backoff = std::min(2 * state.disk_backoff, kDiskBackoffCap);
-  if (state.segment_start != kNoOffset) {
-    kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), config_.input_topic.c_str(), partition)->offset =
-        state.segment_start;
-    // Paused first so that nothing is fetched between the seek and the end of the backoff.
-    rd_kafka_pause_partitions(consumer_.get(), list.get());
-    state.paused = true;
-    kafka::KafkaError seek{rd_kafka_seek_partitions(consumer_.get(), list.get(), kBrokerCallTimeoutMs)};
-    if (seek) {
-      rebalance_error_ = Error(ErrorKind::kFatal, std::string("rewinding ") + config_.input_topic +
-                                                      "/" + std::to_string(partition) + " to " +
-                                                      std::to_string(state.segment_start) + ": " +
-                                                      rd_kafka_error_string(seek.get()));
-    }
-    state.next_offset = state.segment_start;
-  }
+  // Stop fetching now; the seek back to the segment's start happens when the
+  // backoff ends, right before resuming (seek_back), so that
+  // messages delivered (and ignored) in between cannot move the position
+  // past records that were never written.
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), config_.input_topic.c_str(), partition);
+  rd_kafka_pause_partitions(consumer_.get(), list.get());
+  state.paused = true;
   state.max_event_time.reset();
+}
+
+void Archiver::seek_back(std::int32_t partition, PartitionState& state) {
+  state.retry_after.reset();
+  if (state.segment_start == kNoOffset) return;  // nothing of the segment was consumed
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), config_.input_topic.c_str(), partition)->offset =
+      state.segment_start;
+  kafka::KafkaError seek{rd_kafka_seek_partitions(consumer_.get(), list.get(), kBrokerCallTimeoutMs)};
+  if (seek) {
+    rebalance_error_ = Error(ErrorKind::kFatal, std::string("rewinding ") + config_.input_topic +
+                                                    "/" + std::to_string(partition) + " to " +
+                                                    std::to_string(state.segment_start) + ": " +
+                                                    rd_kafka_error_string(seek.get()));
+    return;
+  }
+  state.next_offset = state.segment_start;
+  kLog.info(config_.input_topic, "/", partition, ": consuming again from offset ", state.segment_start);
 }
 
 void Archiver::dispatch() {
@@ -780,16 +797,28 @@ Status Archiver::commit_ready(bool force) {
   // offset is always the end of the last batch in S3.
   for (auto& [partition, state] : partitions_) {
     if (!state.open.empty() || !sequencer_.idle(partition) || state.retry_after) continue;
-    if (state.next_offset == kNoOffset || state.next_offset <= state.committed) continue;
-    if (auto status = commit_offset(partition, state.next_offset); !status) {
+    // The consumer's position may be past next_offset: transaction markers
+    // and aborted records are skipped without being delivered. Committing it
+    // keeps the group's lag at 0 on a transactional topic.
+    const std::int64_t offset = std::max(state.next_offset, position(partition));
+    if (offset < 0 || offset <= state.committed) continue;
+    if (auto status = commit_offset(partition, offset); !status) {
       if (status.error().kind() == ErrorKind::kFatal) return status;
       kLog.warn(status.error().message(), "; retrying");
       next_commit_attempt_ = now + kCommitRetryInterval;
       return Status::success();
     }
-    state.segment_start = state.next_offset;
+    state.next_offset = offset;
+    state.segment_start = offset;
   }
   return Status::success();
+}
+
+std::int64_t Archiver::position(std::int32_t partition) {
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), config_.input_topic.c_str(), partition);
+  if (rd_kafka_position(consumer_.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return kNoOffset;
+  return list->elems[0].offset;  // RD_KAFKA_OFFSET_INVALID (negative) before the first message
 }
 
 std::uint64_t Archiver::spool_bytes() const {
@@ -816,7 +845,7 @@ void Archiver::update_flow_control(SteadyTime now) {
   kafka::PartitionList pause(rd_kafka_topic_partition_list_new(4));
   kafka::PartitionList resume(rd_kafka_topic_partition_list_new(4));
   for (auto& [partition, state] : partitions_) {
-    if (state.retry_after && now >= *state.retry_after) state.retry_after.reset();
+    if (state.retry_after && now >= *state.retry_after) seek_back(partition, state);
     const bool want_paused = spool_full_ || state.retry_after.has_value();
     if (want_paused == state.paused) continue;
     rd_kafka_topic_partition_list_add(want_paused ? pause.get() : resume.get(),
@@ -840,16 +869,28 @@ void Archiver::update_gauges() {
                        in_flight->stage == BatchSequencer::Stage::kAwaitingCommit;
     if (batch.oldest_event_time && !in_s3) consider(*batch.oldest_event_time);
   }
+  // The consumer's position moves past transaction markers, which are not
+  // delivered as messages; the offset after the last message does not, and
+  // would show a lag of 1 forever on a transactional topic.
+  kafka::PartitionList positions(rd_kafka_topic_partition_list_new(static_cast<int>(partitions_.size())));
   for (const auto& [partition, state] : partitions_) {
     for (const auto& [key, file] : state.open) {
       if (file.rows > 0) consider(file.min_event_time);
     }
-    std::int64_t low = 0, high = 0;
-    if (state.next_offset != kNoOffset &&
-        rd_kafka_get_watermark_offsets(consumer_.get(), config_.input_topic.c_str(), partition,
-                                       &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        high >= 0) {
-      metrics_->set_lag(config_.input_topic, partition, std::max<std::int64_t>(0, high - state.next_offset));
+    rd_kafka_topic_partition_list_add(positions.get(), config_.input_topic.c_str(), partition);
+  }
+  if (positions->cnt > 0 && rd_kafka_position(consumer_.get(), positions.get()) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < positions->cnt; ++i) {
+      const auto& element = positions->elems[i];
+      auto it = partitions_.find(element.partition);
+      const std::int64_t position = std::max(element.offset, it->second.next_offset);
+      std::int64_t low = 0, high = 0;
+      if (position >= 0 &&
+          rd_kafka_get_watermark_offsets(consumer_.get(), config_.input_topic.c_str(),
+                                         element.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          high >= 0) {
+        metrics_->set_lag(config_.input_topic, element.partition, std::max<std::int64_t>(0, high - position));
+      }
     }
   }
   const auto now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());

@@ -23,9 +23,17 @@ CutReason SegmentPlanner::decide(const SegmentView& segment, SteadyTime now) con
   }
   if (segment.max_event_time) {
     for (const OpenFileView& file : segment.files) {
-      if (*segment.max_event_time >= file.period_start + config_.period + config_.grace) {
-        return CutReason::kPeriodOver;
+      // A record more than `grace` late opens a file for a period that is
+      // already over. Counting grace from the period's end would cut at once,
+      // after every such record: one file per late record. Counting from the
+      // event time at which the file was opened lets late records of the same
+      // period gather for `grace` of event-time progress (or until the
+      // partition is quiet), as on-time records do after a period's end.
+      EventTime end = file.period_start + config_.period;
+      if (file.max_event_time_at_open && *file.max_event_time_at_open > end) {
+        end = *file.max_event_time_at_open;
       }
+      if (*segment.max_event_time >= end + config_.grace) return CutReason::kPeriodOver;
     }
   }
   if (now - segment.last_record >= config_.grace) return CutReason::kQuiet;

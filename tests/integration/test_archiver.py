@@ -435,14 +435,16 @@ def test_known_data_lands_in_s3_exactly_once(bin_dir, stack_env, topic_pair, s3_
     records = make_records(seed=11, partitions=3, periods=5, readings_per_period=400)
     committed_part = records[: len(records) // 2]
     plain_part = records[len(records) // 2:]
-    # Half in a committed transaction, half plainly; plus a transaction that
-    # is aborted, whose records a read_committed archiver must never see.
-    produce(bootstrap, topic, committed_part, transactional_id=f"tx-{uuid.uuid4().hex[:8]}")
-    aborted = make_records(seed=99, partitions=3, periods=1, readings_per_period=50)
-    produce(bootstrap, topic, aborted, transactional_id=f"tx-{uuid.uuid4().hex[:8]}", abort=True)
+    # Half plainly (with invalid records), then a transaction that is aborted,
+    # whose records a read_committed archiver must never see, then half in a
+    # committed transaction: the topic ends with a transaction marker, which
+    # the committed offsets must pass too.
     invalid = [(0, "bad-1", b"not json"), (1, "bad-2", json.dumps({"type": "reading"}).encode()),
                (2, "bad-3", json.dumps({"type": "weather", "device_id": "d"}).encode())]
     produce(bootstrap, topic, plain_part + invalid)
+    aborted = make_records(seed=99, partitions=3, periods=1, readings_per_period=50)
+    produce(bootstrap, topic, aborted, transactional_id=f"tx-{uuid.uuid4().hex[:8]}", abort=True)
+    produce(bootstrap, topic, committed_part, transactional_id=f"tx-{uuid.uuid4().hex[:8]}")
     expected = expected_rows(records)
     assert total(expected) == len(records)
 
@@ -479,6 +481,8 @@ def test_known_data_lands_in_s3_exactly_once(bin_dir, stack_env, topic_pair, s3_
     assert reasons == {"bad-1": "invalid_json", "bad-2": "missing_field", "bad-3": "unknown_type"}
 
     metrics = archiver.metrics()
+    lags = {k: v for k, v in metrics.items() if k.startswith("edgestream_archiver_consumer_lag_records")}
+    assert len(lags) == 3 and set(lags.values()) == {0.0}, lags
     assert metrics['edgestream_archiver_records_in_total{kind="reading"}'] == \
         sum(expected["readings"].values())
     assert metrics['edgestream_archiver_records_dead_lettered_total{reason="invalid_json"}'] == 1

@@ -65,6 +65,22 @@ TEST_F(SegmentPlannerTest, PeriodOverOfAnyOpenFileCutsTheWholeSegment) {
             CutReason::kPeriodOver);
 }
 
+TEST_F(SegmentPlannerTest, LateFileGathersLateRecordsForGraceOfEventTime) {
+  // At 12:00 a record of 10:00 arrives: its file is opened late (max event
+  // time 12:00 then). It is not cut at once; it is cut once event time
+  // reaches 12:01 (open-time max + grace), or when the partition is quiet.
+  const std::optional<EventTime> opened_at = at("2024-12-26T12:00:00Z");
+  const std::vector<OpenFileView> late{{ten_, 1, 0, opened_at}};
+  EXPECT_EQ(decide(late, at("2024-12-26T12:00:00Z"), seconds(0)), CutReason::kNone);
+  EXPECT_EQ(decide(late, at("2024-12-26T12:00:59.999Z"), seconds(0)), CutReason::kNone);
+  EXPECT_EQ(decide(late, at("2024-12-26T12:01:00Z"), seconds(0)), CutReason::kPeriodOver);
+  EXPECT_EQ(decide(late, at("2024-12-26T12:00:00Z"), seconds(60)), CutReason::kQuiet);
+  // A file opened before its period ended keeps the plain rule.
+  const std::vector<OpenFileView> on_time{{ten_, 1, 0, at("2024-12-26T10:30:00Z")}};
+  EXPECT_EQ(decide(on_time, at("2024-12-26T11:01:00Z"), seconds(0)), CutReason::kPeriodOver);
+  EXPECT_EQ(decide(on_time, at("2024-12-26T11:00:59Z"), seconds(0)), CutReason::kNone);
+}
+
 TEST_F(SegmentPlannerTest, ShortPeriods) {
   config_.period = seconds(10);
   config_.grace = seconds(2);

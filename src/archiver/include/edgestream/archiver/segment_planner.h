@@ -40,6 +40,10 @@ struct OpenFileView {
   EventTime period_start;
   std::int64_t rows = 0;
   std::int64_t bytes = 0;  // on disk so far
+  // The partition's largest event time when the file was opened (before its
+  // first record). For a file opened late — its period already over — the
+  // period-over rule counts grace from here, not from the period's end.
+  std::optional<EventTime> max_event_time_at_open{};
 };
 
 // One partition's open segment.
@@ -56,7 +60,8 @@ enum class CutReason : std::uint8_t {
   kNone,        // keep the segment open
   kRowLimit,    // a file reached max_file_rows
   kByteLimit,   // a file reached max_file_bytes
-  kPeriodOver,  // max event time >= end of an open file's period + grace
+  kPeriodOver,  // max event time >= max(end of an open file's period, max event time
+                //   when that file was opened) + grace
   kQuiet,       // no record for `grace` of wall time
 };
 const char* to_string(CutReason reason);
