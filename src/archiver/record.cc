@@ -6,6 +6,8 @@
 #include <cstring>
 #include <optional>
 
+#include "edgestream/common/json_read.h"
+
 namespace edgestream::archiver {
 
 namespace od = simdjson::ondemand;
@@ -30,95 +32,6 @@ const char* type_name(od::json_type type) {
   return "an unknown JSON type";
 }
 
-// RFC 8259 number grammar: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
-// simdjson reports "1e999" (well-formed, out of range) and "01" (malformed)
-// with the same error; this tells them apart.
-bool is_json_number(std::string_view text) {
-  std::size_t at = 0;
-  auto digits = [&] {
-    const std::size_t from = at;
-    while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
-    return at > from;
-  };
-  if (at < text.size() && text[at] == '-') ++at;
-  if (at < text.size() && text[at] == '0') {
-    ++at;
-  } else if (!digits()) {
-    return false;
-  }
-  if (at < text.size() && text[at] == '.') {
-    ++at;
-    if (!digits()) return false;
-  }
-  if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
-    ++at;
-    if (at < text.size() && (text[at] == '+' || text[at] == '-')) ++at;
-    if (!digits()) return false;
-  }
-  return at == text.size();
-}
-
-std::string_view trim_trailing_space(std::string_view text) {
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' ||
-                           text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-// On Demand skips values it is not asked for without validating them; this
-// walks one value completely so malformed JSON anywhere is reported as such.
-bool check_value(od::value& value, int depth) {
-  if (depth > kMaxDepth) return false;
-  od::json_type type{};
-  if (value.type().get(type) != simdjson::SUCCESS) return false;
-  switch (type) {
-    case od::json_type::object: {
-      od::object object;
-      if (value.get_object().get(object) != simdjson::SUCCESS) return false;
-      for (auto field_result : object) {
-        od::field field;
-        if (std::move(field_result).get(field) != simdjson::SUCCESS) return false;
-        std::string_view key;
-        if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
-        if (!check_value(field.value(), depth + 1)) return false;
-      }
-      return true;
-    }
-    case od::json_type::array: {
-      od::array array;
-      if (value.get_array().get(array) != simdjson::SUCCESS) return false;
-      for (auto element_result : array) {
-        od::value element;
-        if (std::move(element_result).get(element) != simdjson::SUCCESS) return false;
-        if (!check_value(element, depth + 1)) return false;
-      }
-      return true;
-    }
-    case od::json_type::number:
-      return is_json_number(trim_trailing_space(value.raw_json_token()));
-    case od::json_type::string: {
-      std::string_view text;
-      return value.get_string().get(text) == simdjson::SUCCESS;
-    }
-    case od::json_type::boolean: {
-      bool flag = false;
-      return value.get_bool().get(flag) == simdjson::SUCCESS;
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      return value.is_null().get(is_null) == simdjson::SUCCESS && is_null;
-    }
-  }
-  return false;
-}
-
-bool at_document_end(od::document& document) {
-  // current_location() answers OUT_OF_BOUNDS once every token has been read;
-  // anything else means a token follows the object.
-  const char* location = nullptr;
-  return document.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
-}
 
 // The fields processed-data records have, across the three types.
 enum class FieldId : std::uint8_t {
@@ -179,15 +92,15 @@ Read read_slot(od::value& value, FieldId id, Slot& slot) {
     slot.reason = InvalidReason::kWrongType;
     slot.detail = std::string(name) + " is " + type_name(type) + ", expected " +
                   (want_string ? "a string" : expect == Expect::kInteger ? "an integer" : "a number");
-    return check_value(value, 0) ? Read::kDone : Read::kMalformed;
+    return json_read::skip_value(value, 0, kMaxDepth) ? Read::kDone : Read::kMalformed;
   }
   if (want_string) {
     if (value.get_string().get(slot.text) != simdjson::SUCCESS) return Read::kMalformed;
     slot.state = Slot::State::kValue;
     return Read::kDone;
   }
-  const std::string_view token = trim_trailing_space(value.raw_json_token());
-  if (!is_json_number(token)) return Read::kMalformed;
+  const std::string_view token = json_read::trim_json_whitespace(value.raw_json_token());
+  if (!json_read::is_json_number(token)) return Read::kMalformed;
   if (expect == Expect::kInteger) {
     if (value.get_int64().get(slot.integer) != simdjson::SUCCESS) {
       slot.state = Slot::State::kProblem;
@@ -290,26 +203,8 @@ ParseResult RecordParser::parse(std::string_view payload) {
   }
   if (top != od::json_type::object) {
     // Whether the non-object is at least valid JSON decides the reason.
-    od::value value;
-    bool valid = false;
-    if (top == od::json_type::array) {
-      valid = document.get_value().get(value) == simdjson::SUCCESS && check_value(value, 0) &&
-              at_document_end(document);
-    } else if (top == od::json_type::string) {
-      std::string_view text;
-      valid = document.get_string().get(text) == simdjson::SUCCESS && at_document_end(document);
-    } else if (top == od::json_type::number) {
-      std::string_view token;
-      valid = document.raw_json_token().get(token) == simdjson::SUCCESS &&
-              is_json_number(trim_trailing_space(token)) &&
-              token.data() + token.size() == buffer_.data() + payload.size();
-    } else if (top == od::json_type::boolean) {
-      bool flag = false;
-      valid = document.get_bool().get(flag) == simdjson::SUCCESS;
-    } else {
-      bool is_null = false;
-      valid = document.is_null().get(is_null) == simdjson::SUCCESS && is_null;
-    }
+    const bool valid =
+        json_read::skip_document(document, buffer_.data() + payload.size(), kMaxDepth);
     if (!valid) return failure(InvalidReason::kInvalidJson, "payload is not JSON");
     return failure(InvalidReason::kNotAnObject,
                    std::string("payload is ") + type_name(top) + ", expected an object");
@@ -332,7 +227,7 @@ ParseResult RecordParser::parse(std::string_view payload) {
     od::value& value = field.value();
     const FieldId id = identify(key);
     if (id == FieldId::kUnknown || slots[static_cast<std::size_t>(id)].state != Slot::State::kAbsent) {
-      if (!check_value(value, 0)) {
+      if (!json_read::skip_value(value, 0, kMaxDepth)) {
         return failure(InvalidReason::kInvalidJson,
                        "payload is not JSON: malformed or too deeply nested value of field " +
                            std::string(key.substr(0, 64)));
@@ -344,7 +239,7 @@ ParseResult RecordParser::parse(std::string_view payload) {
                      "payload is not JSON: malformed value of field " + std::string(key));
     }
   }
-  if (!at_document_end(document)) {
+  if (!json_read::at_document_end(document)) {
     return failure(InvalidReason::kInvalidJson, "payload is not JSON: content after the object");
   }
 

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "edgestream/common/json_text.h"
-#include "json_internal.h"
+#include "edgestream/common/json_read.h"
 
 namespace edgestream::processor {
 
@@ -124,9 +124,9 @@ bool read_time(od::value& value, EventTime& out) {
 bool read_batch_double(od::value& value, double& out) {
   od::json_type type{};
   if (value.type().get(type) != simdjson::SUCCESS || type != od::json_type::number) return false;
-  std::string_view token = internal::trim_json_whitespace(value.raw_json_token());
+  std::string_view token = json_read::trim_json_whitespace(value.raw_json_token());
   if (value.get_double().get(out) == simdjson::SUCCESS) return true;
-  if (!internal::is_json_number(token)) return false;
+  if (!json_read::is_json_number(token)) return false;
   out = token.front() == '-' ? -std::numeric_limits<double>::infinity()
                              : std::numeric_limits<double>::infinity();
   return true;
@@ -160,7 +160,7 @@ bool read_window(od::value& value, Aggregate& out) {
       bit = 16;
       ok = read_batch_double(field_value, out.max);
     } else {
-      ok = internal::skip_value(field_value, 0);  // a newer writer's field
+      ok = json_read::skip_value(field_value, 0);  // a newer writer's field
     }
     if (!ok || (seen & bit) != 0) return false;
     seen |= bit;
@@ -455,12 +455,12 @@ std::optional<PartialBatch> decode_partial_batch(std::string_view text) {
         }
       }
     } else {
-      ok = internal::skip_value(value, 0);  // a newer writer's field
+      ok = json_read::skip_value(value, 0);  // a newer writer's field
     }
     if (!ok || (seen & bit) != 0) return std::nullopt;
     seen |= bit;
   }
-  if (seen != 7 || !internal::at_document_end(document)) return std::nullopt;
+  if (seen != 7 || !json_read::at_document_end(document)) return std::nullopt;
   return batch;
 }
 

@@ -1,12 +1,12 @@
-// JSON helpers shared by the record parser (reading.cc) and the decoders of
-// partial batches and checkpoints (windows.cc). Private to the processor.
+// Reading JSON with simdjson's On Demand API, strictly: helpers shared by the
+// processor's record parser and decoders and the archiver's record parser.
 #pragma once
 
 #include <simdjson.h>
 
 #include <string_view>
 
-namespace edgestream::processor::internal {
+namespace edgestream::json_read {
 
 // True iff `text` is exactly one RFC 8259 number:
 //   -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
@@ -21,14 +21,15 @@ std::string_view trim_json_whitespace(std::string_view text);
 // (On Demand otherwise skips unread values without validating them). Returns
 // false on malformed JSON or nesting deeper than kMaxSkipDepth.
 inline constexpr int kMaxSkipDepth = 64;
-bool skip_value(simdjson::ondemand::value& value, int depth);
+bool skip_value(simdjson::ondemand::value& value, int depth, int max_depth = kMaxSkipDepth);
 
 // Same for a whole document that is not read field by field (a top-level
 // array or scalar); also rejects content after the value. `input_end` is the
 // end of the document's text.
-bool skip_document(simdjson::ondemand::document& document, const char* input_end);
+bool skip_document(simdjson::ondemand::document& document, const char* input_end,
+                   int max_depth = kMaxSkipDepth);
 
 // True when nothing but whitespace follows the part of `document` read so far.
 bool at_document_end(simdjson::ondemand::document& document);
 
-}  // namespace edgestream::processor::internal
+}  // namespace edgestream::json_read
