@@ -6,10 +6,14 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "archiver_metrics.h"
@@ -168,6 +172,44 @@ void delete_leftovers(const std::filesystem::path& dir) {
   }
 }
 
+// librdkafka 2.0.2 can hang for good in rd_kafka_destroy (joining a broker
+// thread) after the consumed topic was deleted under a running consumer. By
+// then every offset that can be committed is committed, so a bounded wait and
+// a hard exit lose nothing; without it, a SIGTERM would not end the process.
+class ShutdownWatchdog {
+ public:
+  explicit ShutdownWatchdog(std::chrono::seconds limit)
+      : thread_([this, limit] {
+          std::unique_lock lock(mutex_);
+          if (!done_changed_.wait_for(lock, limit, [this] { return done_; })) {
+            kLog.error("the Kafka client did not shut down within ", limit.count(),
+                       " s (librdkafka 2.0.2 can hang after the consumed topic was deleted); "
+                       "offsets are committed, exiting now with code 1");
+            std::_Exit(1);
+          }
+        }) {}
+  ShutdownWatchdog(const ShutdownWatchdog&) = delete;
+  ShutdownWatchdog& operator=(const ShutdownWatchdog&) = delete;
+  ~ShutdownWatchdog() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    done_changed_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable done_changed_;
+  bool done_ = false;
+  std::thread thread_;  // last: starts after the members it uses exist
+};
+
+// Leaving the group, destroying the handles and flushing dead letters take
+// well under this; it only bounds the librdkafka hang above.
+constexpr std::chrono::seconds kShutdownWatchdogLimit{60};
+
 class Archiver {
  public:
   explicit Archiver(const ArchiverConfig& config)
@@ -218,6 +260,9 @@ class Archiver {
   void drain_partition(std::int32_t partition);
   std::uint64_t spool_bytes() const;
 
+  // First member, so destroyed last: it bounds the destruction of the
+  // Kafka handles below too.
+  std::optional<ShutdownWatchdog> watchdog_;
   ArchiverConfig config_;
   SegmentPlanner planner_;
   std::unique_ptr<MetricsServer> metrics_server_;
@@ -963,6 +1008,7 @@ void Archiver::shut_down() {
     kLog.warn("final commit failed (", status.error().message(), "); the next start redoes it");
   }
   closing_ = true;
+  watchdog_.emplace(kShutdownWatchdogLimit);
   uploader_->stop();
   handle_completions();
   // Leaves the group; the revoke callback drops the remaining spool state.

@@ -367,6 +367,19 @@ def free_port(host="127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
+_STARTED: list = []  # every archiver a test started; killed at teardown if still running
+
+
+@pytest.fixture(autouse=True)
+def _no_archiver_outlives_its_test():
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
 class ArchiverProcess:
     def __init__(self, bin_dir, env, topic, dlq, group, spool, prefix, log_path, extra=()):
         self.binary = Path(bin_dir) / "edgestream-archiver"
@@ -383,6 +396,7 @@ class ArchiverProcess:
     def start(self):
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        _STARTED.append(self.process)
         wait_until(lambda: self.metrics() is not None, 30, "archiver metrics endpoint",
                    retry_on=(OSError,))
         return self
