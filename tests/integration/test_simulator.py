@@ -9,7 +9,7 @@ import time
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from conftest import wait_until
@@ -33,15 +33,21 @@ def simulator(bin_dir, stack_env, *args):
             "--metrics-address", "", *args]
 
 
-def messages_in(stack_env, topic):
+def messages_in(stack_env, topic, timeout=30):
+    """Messages in the topic's log (sum of end minus start offsets), asking
+    again while the broker answers with a retriable error, as a just-created
+    topic's partitions may still be electing their leader."""
     consumer = Consumer({"bootstrap.servers": stack_env["KAFKA_BOOTSTRAP_SERVERS"],
                          "group.id": f"check-{uuid.uuid4().hex}"})
     try:
-        total = 0
-        for partition in range(3):
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
-            total += high - low
-        return total
+        def total():
+            count = 0
+            for partition in range(3):
+                low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+                count += high - low
+            return count
+        return wait_until(lambda: (total(),), timeout, f"offsets of {topic}",
+                          retry_on=(KafkaException,))[0]
     finally:
         consumer.close()
 
