@@ -6,6 +6,9 @@
 # and cached by scripts/stack.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/cache.sh
+source scripts/lib/cache.sh
+link_cache "$PWD"
 
 apt_packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates

@@ -13,6 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
+# shellcheck source=lib/cache.sh
+source scripts/lib/cache.sh
+link_cache "$repo"
 
 JAEGER_MODULE=github.com/jaegertracing/jaeger
 # v1.76.0 is the Go module version of Jaeger v2.13.0 (the project tags both;

@@ -20,6 +20,9 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 var_dir=$repo/var
 stack_dir=$var_dir/stack
+# shellcheck source=lib/cache.sh
+source "$repo/scripts/lib/cache.sh"
+link_cache "$repo"
 cache_dir=$var_dir/cache
 env_file=$var_dir/edgestream.env
 
@@ -159,9 +162,13 @@ check_tools() {
 cmd_install() {
   check_tools
   mkdir -p "$cache_dir"
+  # The cache is shared by every clone on the machine: one install at a time.
+  exec 8>"$cache_dir/stack-install.lock"
+  flock 8
   install_kafka
   install_versitygw
   install_kafka_exporter
+  exec 8>&-
 }
 
 # --- processes -----------------------------------------------------------------

@@ -16,6 +16,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
+# shellcheck source=../../scripts/lib/cache.sh
+source scripts/lib/cache.sh
+link_cache "$repo"
 
 HELM_VERSION=v3.22.0
 TFLINT_VERSION=v0.64.0
@@ -29,6 +32,9 @@ PROMETHEUS_OPERATOR_VERSION=v0.85.0
 bin=$repo/var/cache/bin
 crds=$repo/var/cache/crds
 mkdir -p "$bin" "$crds"
+# The cache is shared by every clone on the machine: one install at a time.
+exec 8>"$repo/var/cache/deploy-tools-install.lock"
+flock 8
 
 go=$(command -v go || true)
 [[ -z $go && -x /usr/local/go/bin/go ]] && go=/usr/local/go/bin/go
