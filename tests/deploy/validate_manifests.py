@@ -45,7 +45,7 @@ HYBRID_SELECTOR = ("eks.amazonaws.com/compute-type", "hybrid")
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
 # Partition counts of the topics (deploy/helm/edgestream-platform creates
 # them); KEDA must never scale a consumer group beyond them.
-TOPIC_PARTITIONS = {"raw-data": 3, "processed-data": 3, "raw-data-dlq": 3, "processor-partials": 1}
+TOPIC_PARTITIONS = {"raw-data": 3, "processed-data": 3, "raw-data-dlq": 3, "processed-data-dlq": 3, "processor-partials": 1}
 RAW_RATE_THRESHOLD = 400
 
 

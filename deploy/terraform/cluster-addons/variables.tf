@@ -33,18 +33,20 @@ variable "cluster_state_key" {
 variable "chart_versions" {
   description = "Pinned chart versions of the add-ons. Calico must stay on a release EKS hybrid nodes support (3.29.x); KEDA and the prometheus-operator inside kube-prometheus-stack must match the CRDs tests/deploy validates against."
   type = object({
-    tigera_operator       = string
-    longhorn              = string
-    strimzi               = string
-    keda                  = string
-    kube_prometheus_stack = string
+    tigera_operator              = string
+    longhorn                     = string
+    strimzi                      = string
+    keda                         = string
+    kube_prometheus_stack        = string
+    aws_load_balancer_controller = string
   })
   default = {
-    tigera_operator       = "v3.29.4"
-    longhorn              = "1.9.1"
-    strimzi               = "0.48.0"
-    keda                  = "2.18.3"
-    kube_prometheus_stack = "77.0.0"
+    tigera_operator              = "v3.29.4"
+    longhorn                     = "1.9.1"
+    strimzi                      = "0.48.0"
+    keda                         = "2.18.3"
+    kube_prometheus_stack        = "77.0.0"
+    aws_load_balancer_controller = "1.14.0"
   }
 
   validation {

@@ -57,9 +57,21 @@ variable "service_ipv4_cidr" {
   }
 }
 
+variable "endpoint_access" {
+  description = "Which Kubernetes API endpoint the cluster has: \"public\" (the default: hybrid nodes reach it from the site router's public address, which is admitted automatically) or \"private\" (reachable through the VPN only; the site's DNS must then resolve the endpoint name through a Route 53 Resolver inbound endpoint, see docs/deploy.md). \"Public and private\" is not offered: hybrid nodes do not work with it."
+  type        = string
+  default     = "public"
+
+  validation {
+    condition     = contains(["public", "private"], var.endpoint_access)
+    error_message = "endpoint_access must be \"public\" or \"private\"."
+  }
+}
+
 variable "endpoint_public_access_cidrs" {
-  description = "CIDRs allowed to reach the public Kubernetes API endpoint (operators and CI). Empty keeps the endpoint private: then run kubectl through the VPN."
+  description = "CIDRs of operators and CI allowed to reach the public Kubernetes API endpoint; the site router's address and the NAT gateways' addresses are added to them. Ignored with endpoint_access = \"private\"."
   type        = list(string)
+  default     = []
 
   validation {
     condition     = alltrue([for c in var.endpoint_public_access_cidrs : can(cidrnetmask(c)) && c != "0.0.0.0/0"])
