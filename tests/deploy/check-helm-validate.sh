@@ -44,6 +44,13 @@ expected=(
   "KafkaTopic/raw-data: min.insync.replicas is not 2"
   "KafkaTopic raw-data: 6 partitions (want 3)"
   "KafkaTopic processor-partials: missing"
+  "container bad: no Kafka credentials (EDGESTREAM_KAFKA_PASSWORD_FILE)"
+  "container bad: the transactional id follows the pod name of a Deployment"
+  "ScaledObject/bad: Kafka trigger does not use SASL SCRAM-SHA-512 over TLS"
+  "ScaledObject/bad: Kafka trigger without authenticationRef"
+  "TriggerAuthentication/bad: spec: Additional properties are not allowed ('secretTargetRefs' was unexpected)"
+  "Kafka/bad: listener plain is not TLS with SCRAM-SHA-512 authentication"
+  "Kafka/bad: no ACL authorization"
 )
 missing=0
 for line in "${expected[@]}"; do

@@ -18,10 +18,14 @@ Then the chart policies edgestream promises (docs/deploy.md):
     pods' Service;
   - a ScaledObject's maxReplicaCount does not exceed the partitions of the
     topic its Kafka trigger watches, and its Prometheus trigger scales at
-    400 msg/s of raw-data;
+    400 msg/s of raw-data; its Kafka trigger authenticates (SCRAM-SHA-512
+    over TLS, a TriggerAuthentication of the release);
+  - the edgestream containers carry Kafka credentials, and a transactional
+    id that follows the pod name only on a StatefulSet (stable names);
   - the Kafka platform: KRaft with at least 3 combined nodes, the JMX
-    exporter and kafka_exporter on, and the four topics with their partition
-    counts, 3 replicas and min.insync.replicas 2.
+    exporter and kafka_exporter on, TLS + SCRAM-SHA-512 on every listener
+    and ACL authorization, and the topics with their partition counts,
+    3 replicas and min.insync.replicas 2.
 
 Custom resources whose CRD is not available offline (Strimzi, Calico, EKS
 Auto Mode) are named with --no-schema-kinds: they are reported as not
@@ -80,6 +84,20 @@ def load_crd_schemas(crd_dir: pathlib.Path) -> dict[tuple[str, str], dict[str, A
     return schemas
 
 
+def strict(schema: Any) -> Any:
+    """A CRD schema as the API server applies it: unknown fields of a
+    structural schema are pruned, i.e. silently dropped, so here they are
+    errors (as the strict OpenAPI validation of built-in kinds does)."""
+    if isinstance(schema, dict):
+        out = {k: strict(v) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out and not out.get("x-kubernetes-preserve-unknown-fields"):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [strict(v) for v in schema]
+    return schema
+
+
 def schema_problems(name: str, doc: dict[str, Any], kube_version: str,
                     crds: dict[tuple[str, str], dict[str, Any]], no_schema_kinds: set[str]) -> list[str]:
     key = (doc.get("apiVersion", ""), doc.get("kind", ""))
@@ -88,7 +106,7 @@ def schema_problems(name: str, doc: dict[str, Any], kube_version: str,
         print(f"note: {where}: {key[0]} has no CRD schema offline; checked by the policies only")
         return []
     if key in crds:
-        validator = jsonschema.Draft7Validator(crds[key])
+        validator = jsonschema.Draft7Validator(strict(crds[key]))
         return [f"{where}: {'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
                 for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))]
     try:
@@ -137,6 +155,15 @@ def workload_problems(name: str, doc: dict[str, Any]) -> list[str]:
         for probe in ("livenessProbe", "readinessProbe"):
             if probe not in container:
                 problems.append(f"{cwhere}: no {probe}")
+        env = {e["name"]: e for e in container.get("env", [])}
+        command = " ".join(container.get("command", []))
+        if command.startswith("edgestream-") and "EDGESTREAM_KAFKA_PASSWORD_FILE" not in env:
+            problems.append(f"{cwhere}: no Kafka credentials (EDGESTREAM_KAFKA_PASSWORD_FILE); the brokers accept SCRAM users only")
+        instance = env.get("EDGESTREAM_PROCESSOR_INSTANCE_ID", {})
+        if (doc["kind"] != "StatefulSet"
+                and instance.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.name"):
+            problems.append(f"{cwhere}: the transactional id follows the pod name of a {doc['kind']}: a replacement pod "
+                            "is a new producer and cannot fence its predecessor's open transaction (use a StatefulSet)")
     return problems
 
 
@@ -190,6 +217,14 @@ def scaledobject_problems(name: str, doc: dict[str, Any], documents: list[tuple[
             problems.append(f"{where}: maxReplicaCount {spec.get('maxReplicaCount', 100)} exceeds the {partitions} partitions of {topic}")
         if not trigger["metadata"].get("consumerGroup"):
             problems.append(f"{where}: Kafka trigger without consumerGroup")
+        if trigger["metadata"].get("sasl") != "scram_sha512" or trigger["metadata"].get("tls") != "enable":
+            problems.append(f"{where}: Kafka trigger does not use SASL SCRAM-SHA-512 over TLS (the brokers' only listener)")
+        auth = trigger.get("authenticationRef", {}).get("name")
+        if not auth:
+            problems.append(f"{where}: Kafka trigger without authenticationRef")
+        elif not any(d.get("kind") == "TriggerAuthentication" and d["metadata"]["name"] == auth
+                     and d["metadata"].get("namespace") == doc["metadata"].get("namespace") for _, d in documents):
+            problems.append(f"{where}: TriggerAuthentication {auth} is not in the release")
     if not prometheus:
         problems.append(f"{where}: no Prometheus raw-data rate trigger")
     for trigger in prometheus:
@@ -229,6 +264,11 @@ def kafka_platform_problems(documents: list[tuple[str, dict[str, Any]]]) -> list
                 problems.append(f"{where}: the JMX Prometheus exporter is not on")
             if "kafkaExporter" not in spec:
                 problems.append(f"{where}: kafka_exporter is not deployed")
+            for listener in spec.get("kafka", {}).get("listeners", []):
+                if listener.get("tls") is not True or listener.get("authentication", {}).get("type") != "scram-sha-512":
+                    problems.append(f"{where}: listener {listener.get('name')} is not TLS with SCRAM-SHA-512 authentication")
+            if spec.get("kafka", {}).get("authorization", {}).get("type") != "simple":
+                problems.append(f"{where}: no ACL authorization (kafka.authorization.type simple)")
     for topic, partitions in TOPIC_PARTITIONS.items():
         if topic not in topics:
             problems.append(f"KafkaTopic {topic}: missing")

@@ -326,11 +326,14 @@ resource "helm_release" "platform" {
       brokerStorage  = var.kafka.broker_storage
       volumeReplicas = var.kafka.volume_replicas
     }
-    calicoBgp = var.router_bgp == null ? { enabled = false } : {
-      enabled    = true
-      peerIp     = var.router_bgp.peer_ip
-      peerAsn    = var.router_bgp.peer_asn
-      clusterAsn = var.router_bgp.cluster_asn
+    # One object shape in both cases: a conditional between objects of
+    # different attributes unifies them into a map of strings, and the
+    # chart's schema would then reject "65000" and "true" as ASN and flag.
+    calicoBgp = {
+      enabled    = var.router_bgp != null
+      peerIp     = try(var.router_bgp.peer_ip, "")
+      peerAsn    = try(var.router_bgp.peer_asn, 65000)
+      clusterAsn = try(var.router_bgp.cluster_asn, 64600)
     }
     albIngressClass = {
       enabled      = true

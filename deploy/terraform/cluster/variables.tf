@@ -141,9 +141,9 @@ variable "iam_roles_anywhere_ca_certificate_pem" {
 }
 
 variable "archiver_namespace" {
-  description = "Namespace of the edgestream Helm release; the archiver's IAM role is bound to its service account there."
+  description = "Namespace of the edgestream Helm release; the archiver's IAM role is bound to its service account there. The Kafka cluster's namespace (kafka): the release's KafkaUsers and the cluster CA Secret its pods mount live there."
   type        = string
-  default     = "edgestream"
+  default     = "kafka"
 
   validation {
     condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.archiver_namespace))

@@ -66,12 +66,16 @@ hardened security context. Called with (list $root $component $values $binary).
         fieldRef:
           fieldPath: metadata.name
     {{- if eq $component "processor" }}
-    # Transactional-id suffix: unique per pod, as exactly-once requires.
+    # Transactional-id suffix: the StatefulSet's stable pod name
+    # (<release>-processor-<ordinal>), so a replacement pod reuses its
+    # predecessor's transactional id and init_transactions fences it and
+    # aborts its open transaction at once (docs/deploy.md).
     - name: EDGESTREAM_PROCESSOR_INSTANCE_ID
       valueFrom:
         fieldRef:
           fieldPath: metadata.name
     {{- end }}
+    {{- include "edgestream.kafkaClientEnv" (list $root $component) | nindent 4 }}
   ports:
     - name: metrics
       containerPort: {{ $root.Values.metrics.port }}
@@ -103,6 +107,73 @@ hardened security context. Called with (list $root $component $values $binary).
     - name: spool
       mountPath: {{ $values.spool.mountPath }}
     {{- end }}
+    {{- include "edgestream.kafkaClientMounts" $root | nindent 4 }}
+{{- end -}}
+
+{{/* Name of a component's KafkaUser, also its SASL user name and the name
+of the Secret Strimzi writes its password into. */}}
+{{- define "edgestream.kafkaUser" -}}
+{{- include "edgestream.fullname" . -}}
+{{- end -}}
+
+{{/* Secret holding the Kafka cluster's CA certificate (Strimzi's
+<cluster>-cluster-ca-cert unless kafka.security.caSecret names another). */}}
+{{- define "edgestream.kafkaCaSecret" -}}
+{{- default (printf "%s-cluster-ca-cert" .Values.kafka.clusterName) .Values.kafka.security.caSecret -}}
+{{- end -}}
+
+{{/*
+The Kafka client security settings of a component, all in one place: the
+user name, the file holding the password (the Strimzi user Secret, mounted)
+and the librdkafka properties for SASL_SSL with SCRAM-SHA-512 and the
+cluster CA. The names of the environment variables are defined here only.
+Called with (list $root $component).
+*/}}
+{{- define "edgestream.kafkaClientEnv" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $security := $root.Values.kafka.security -}}
+{{- if $security.enabled -}}
+- name: EDGESTREAM_KAFKA_USERNAME
+  value: {{ include "edgestream.kafkaUser" (list $root $component) | quote }}
+- name: EDGESTREAM_KAFKA_PASSWORD_FILE
+  value: {{ printf "%s/password" $security.userMountPath | quote }}
+- name: EDGESTREAM_KAFKA_PROPERTIES
+  value: {{ printf "security.protocol=SASL_SSL,sasl.mechanisms=SCRAM-SHA-512,ssl.ca.location=%s/%s" $security.caMountPath $security.caKey | quote }}
+{{- end -}}
+{{- end -}}
+
+{{- define "edgestream.kafkaClientMounts" -}}
+{{- $security := .Values.kafka.security -}}
+{{- if $security.enabled -}}
+- name: kafka-user
+  mountPath: {{ $security.userMountPath }}
+  readOnly: true
+- name: kafka-ca
+  mountPath: {{ $security.caMountPath }}
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
+{{/* The volumes behind edgestream.kafkaClientMounts; (list $root $component). */}}
+{{- define "edgestream.kafkaClientVolumes" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $security := $root.Values.kafka.security -}}
+{{- if $security.enabled -}}
+- name: kafka-user
+  secret:
+    secretName: {{ include "edgestream.kafkaUser" (list $root $component) }}
+    items:
+      - key: password
+        path: password
+- name: kafka-ca
+  secret:
+    secretName: {{ include "edgestream.kafkaCaSecret" $root }}
+    items:
+      - key: {{ $security.caKey }}
+        path: {{ $security.caKey }}
+{{- end -}}
 {{- end -}}
 
 {{/* Pod-level settings shared by every component. */}}
