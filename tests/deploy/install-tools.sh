@@ -28,7 +28,7 @@ ACTIONLINT_VERSION=v1.7.12
 # deploy/terraform/cluster-addons (keda_chart_version and the operator inside
 # kube_prometheus_stack_chart_version).
 KEDA_VERSION=v2.18.3
-PROMETHEUS_OPERATOR_VERSION=v0.85.0
+PROMETHEUS_OPERATOR_VERSION=v0.93.1
 
 bin=$repo/var/cache/bin
 crds=$repo/var/cache/crds

@@ -45,7 +45,7 @@ variable "chart_versions" {
     longhorn                     = "1.9.1"
     strimzi                      = "0.48.0"
     keda                         = "2.18.3"
-    kube_prometheus_stack        = "77.0.0"
+    kube_prometheus_stack        = "88.5.3"
     aws_load_balancer_controller = "1.14.0"
   }
 
