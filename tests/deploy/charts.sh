@@ -5,8 +5,9 @@ KUBE_VERSION=1.34.0
 HELM=var/cache/bin/helm
 # chart|values file ("" = the chart's defaults)|release name|namespace
 CHART_RENDERS=(
-  "deploy/helm/edgestream||edgestream|edgestream"
-  "deploy/helm/edgestream|deploy/helm/edgestream/values-production.yaml|edgestream|edgestream"
+  "deploy/helm/edgestream||edgestream|kafka"
+  "deploy/helm/edgestream|deploy/helm/edgestream/values-production.yaml|edgestream|kafka"
+  "deploy/helm/edgestream|tests/deploy/fixtures/edgestream-tracing-values.yaml|edgestream|kafka"
   "deploy/helm/edgestream-platform||edgestream-platform|kafka"
 )
 # Terraform parts whose local charts are also rendered with exactly the

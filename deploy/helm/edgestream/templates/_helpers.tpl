@@ -76,6 +76,7 @@ hardened security context. Called with (list $root $component $values $binary).
           fieldPath: metadata.name
     {{- end }}
     {{- include "edgestream.kafkaClientEnv" (list $root $component) | nindent 4 }}
+    {{- include "edgestream.otelEnv" (list $root $component) | nindent 4 }}
   ports:
     - name: metrics
       containerPort: {{ $root.Values.metrics.port }}
@@ -232,4 +233,35 @@ reason, on every workload:
 checkov.io/skip1: CKV_K8S_11=No CPU limits by design - CFS quotas throttle the Kafka clients' poll loops into latency spikes; requests reserve the CPU and memory limits bound the pods.
 checkov.io/skip2: CKV_K8S_43=The image is pinned by image.digest in production (values-production.yaml, filled from the image workflow); the default values serve development.
 checkov.io/skip3: CKV_K8S_15=Images are immutable (digest or release tag), so IfNotPresent pulls the same bytes as Always without a registry round trip per start on the edge link.
+{{- end -}}
+
+{{/* Tracing settings of a component (docs/tracing.md); none while
+otel.endpoint is empty, which leaves tracing off. (list $root $component) */}}
+{{- define "edgestream.otelEnv" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $otel := $root.Values.otel -}}
+{{- if $otel.endpoint -}}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $otel.endpoint | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ printf "edgestream-%s" $component | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $otel.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $otel.samplerArg | quote }}
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: "k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE)"
+{{- with $otel.headersSecret }}
+- name: OTEL_EXPORTER_OTLP_HEADERS
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: headers
+{{- end }}
+{{- end -}}
 {{- end -}}
