@@ -24,6 +24,8 @@ locals {
 
   # Everything on premises runs on the hybrid nodes.
   hybrid_selector = { "eks.amazonaws.com/compute-type" = "hybrid" }
+  # The Auto Mode NodePool of the cloud workers.
+  cloud_node_pool = "edgestream-cloud"
 
   monitoring_dir = abspath("${path.module}/${var.monitoring_dir}")
   dashboards     = fileset(local.monitoring_dir, "dashboards/*.json")
@@ -132,6 +134,49 @@ module "lb_controller_identity" {
   }
 }
 
+################################################################################
+# The cloud workers: EKS Auto Mode nodes of 2 vCPU and 4 GiB, at most two
+# (the NodePool's limits stop Auto Mode beyond them). Only the load balancer
+# controller runs there; everything else runs on the hybrid nodes. Auto Mode
+# serves the NodePool API as soon as the cluster exists, so this manifest can
+# be planned before any add-on.
+################################################################################
+
+resource "kubernetes_manifest" "cloud_node_pool" {
+  manifest = {
+    apiVersion = "karpenter.sh/v1"
+    kind       = "NodePool"
+    metadata = {
+      name = local.cloud_node_pool
+    }
+    spec = {
+      template = {
+        spec = {
+          nodeClassRef = {
+            group = "eks.amazonaws.com"
+            kind  = "NodeClass"
+            name  = "default"
+          }
+          requirements = [
+            { key = "eks.amazonaws.com/instance-cpu", operator = "In", values = [tostring(var.cloud_nodes.vcpus)] },
+            { key = "eks.amazonaws.com/instance-memory", operator = "In", values = [tostring(var.cloud_nodes.memory_mib)] },
+            { key = "karpenter.sh/capacity-type", operator = "In", values = ["on-demand"] },
+            { key = "kubernetes.io/arch", operator = "In", values = ["amd64", "arm64"] },
+          ]
+        }
+      }
+      limits = {
+        cpu    = tostring(var.cloud_nodes.vcpus * var.cloud_nodes.max_nodes)
+        memory = "${var.cloud_nodes.memory_mib * var.cloud_nodes.max_nodes}Mi"
+      }
+      disruption = {
+        consolidationPolicy = "WhenEmptyOrUnderutilized"
+        consolidateAfter    = "5m"
+      }
+    }
+  }
+}
+
 resource "helm_release" "aws_load_balancer_controller" {
   name       = "aws-load-balancer-controller"
   repository = "https://aws.github.io/eks-charts"
@@ -152,10 +197,13 @@ resource "helm_release" "aws_load_balancer_controller" {
     # The platform chart creates the "alb" IngressClass with its parameters
     # (public subnets, allowed CIDRs).
     createIngressClassResource = false
-    nodeSelector               = { "eks.amazonaws.com/compute-type" = "auto" }
+    # Two replicas on the cloud workers: the controller keeps one node of
+    # that pool busy, and never more than the pool's two.
+    replicaCount = 2
+    nodeSelector = { "karpenter.sh/nodepool" = local.cloud_node_pool }
   })]
 
-  depends_on = [module.lb_controller_identity]
+  depends_on = [module.lb_controller_identity, kubernetes_manifest.cloud_node_pool]
 }
 
 ################################################################################

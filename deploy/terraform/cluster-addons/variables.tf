@@ -131,3 +131,22 @@ variable "smoke_app" {
     error_message = "smoke_app.allowed_cidrs must be IPv4 CIDRs."
   }
 }
+
+variable "cloud_nodes" {
+  description = "Size of the cloud workers (an EKS Auto Mode NodePool): vCPUs and memory of each node and the most nodes the pool may have."
+  type = object({
+    vcpus      = number
+    memory_mib = number
+    max_nodes  = number
+  })
+  default = {
+    vcpus      = 2
+    memory_mib = 4096
+    max_nodes  = 2
+  }
+
+  validation {
+    condition     = var.cloud_nodes.vcpus >= 1 && var.cloud_nodes.memory_mib >= 1024 && var.cloud_nodes.max_nodes >= 1
+    error_message = "cloud_nodes needs at least 1 vCPU, 1024 MiB and 1 node."
+  }
+}

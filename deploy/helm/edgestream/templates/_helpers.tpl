@@ -233,6 +233,9 @@ reason, on every workload:
 checkov.io/skip1: CKV_K8S_11=No CPU limits by design - CFS quotas throttle the Kafka clients' poll loops into latency spikes; requests reserve the CPU and memory limits bound the pods.
 checkov.io/skip2: CKV_K8S_43=The image is pinned by image.digest in production (values-production.yaml, filled from the image workflow); the default values serve development.
 checkov.io/skip3: CKV_K8S_15=Images are immutable (digest or release tag), so IfNotPresent pulls the same bytes as Always without a registry round trip per start on the edge link.
+{{- if and .Values.otel.endpoint .Values.otel.headersSecret }}
+checkov.io/skip4: CKV_K8S_35=The OTLP headers (otel.headersSecret) reach the OpenTelemetry exporter only through OTEL_EXPORTER_OTLP_HEADERS, which has no file form; the Kafka password is mounted as a file.
+{{- end }}
 {{- end -}}
 
 {{/* Tracing settings of a component (docs/tracing.md); none while
