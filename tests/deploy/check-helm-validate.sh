@@ -13,6 +13,10 @@ trap 'rm -rf "$rendered"' EXIT
 tests/deploy/render-charts.sh "$rendered"
 "$python" tests/deploy/validate_manifests.py --kube-version "$KUBE_VERSION" --crds var/cache/crds \
   --no-schema-kinds "$NO_SCHEMA_KINDS" "$rendered"/*.yaml
+# The plain smoke-app manifest: schemas and workload hardening (it has a
+# PodDisruptionBudget but nothing to scrape).
+"$python" tests/deploy/validate_manifests.py --kube-version "$KUBE_VERSION" --crds var/cache/crds \
+  --no-schema-kinds "$NO_SCHEMA_KINDS" --no-coverage deploy/smoke/eks-app.yaml
 
 set +e
 "$python" tests/deploy/validate_manifests.py --kube-version "$KUBE_VERSION" --crds var/cache/crds \
