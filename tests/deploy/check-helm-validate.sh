@@ -55,6 +55,9 @@ expected=(
   "TriggerAuthentication/bad: spec: Additional properties are not allowed ('secretTargetRefs' was unexpected)"
   "Kafka/bad: listener plain is not TLS with SCRAM-SHA-512 authentication"
   "Kafka/bad: no ACL authorization"
+  "KafkaUser/bad: authentication is not scram-sha-512"
+  "KafkaUser/bad: ACL on every topic (wildcard name)"
+  "KafkaUser/bad: ACL grants All on topic *"
 )
 missing=0
 for line in "${expected[@]}"; do

@@ -20,6 +20,8 @@ Then the chart policies edgestream promises (docs/deploy.md):
     topic its Kafka trigger watches, and its Prometheus trigger scales at
     400 msg/s of raw-data; its Kafka trigger authenticates (SCRAM-SHA-512
     over TLS, a TriggerAuthentication of the release);
+  - every KafkaUser authenticates with SCRAM-SHA-512 and has explicit ACLs,
+    none on a wildcard name or with the All operation;
   - the edgestream containers carry Kafka credentials, and a transactional
     id that follows the pod name only on a StatefulSet (stable names);
   - the Kafka platform: KRaft with at least 3 combined nodes, the JMX
@@ -235,6 +237,27 @@ def scaledobject_problems(name: str, doc: dict[str, Any], documents: list[tuple[
     return problems
 
 
+def kafka_user_problems(name: str, doc: dict[str, Any]) -> list[str]:
+    """Least privilege: SCRAM users with explicit ACLs, no wildcard names and
+    no "All" operations."""
+    where = f"{name} KafkaUser/{doc['metadata']['name']}"
+    spec = doc.get("spec", {})
+    problems = []
+    if spec.get("authentication", {}).get("type") != "scram-sha-512":
+        problems.append(f"{where}: authentication is not scram-sha-512")
+    authorization = spec.get("authorization", {})
+    if authorization.get("type") != "simple" or not authorization.get("acls"):
+        problems.append(f"{where}: no simple-authorization ACLs")
+    for acl in authorization.get("acls", []):
+        resource = acl.get("resource", {})
+        operations = acl.get("operations", [acl.get("operation")] if acl.get("operation") else [])
+        if resource.get("name") == "*" or (resource.get("type") != "cluster" and not resource.get("name")):
+            problems.append(f"{where}: ACL on every {resource.get('type')} (wildcard name)")
+        if "All" in operations:
+            problems.append(f"{where}: ACL grants All on {resource.get('type')} {resource.get('name', '')}".rstrip())
+    return problems
+
+
 def kafka_platform_problems(documents: list[tuple[str, dict[str, Any]]]) -> list[str]:
     kinds = {doc.get("kind") for _, doc in documents}
     if not kinds & {"Kafka", "KafkaNodePool", "KafkaTopic"}:
@@ -300,6 +323,8 @@ def main() -> int:
                 problems += workload_problems(name, doc)
             if doc.get("kind") == "ScaledObject":
                 problems += scaledobject_problems(name, doc, documents)
+            if doc.get("kind") == "KafkaUser":
+                problems += kafka_user_problems(name, doc)
         if not args.no_coverage:
             problems += coverage_problems(documents)
         problems += kafka_platform_problems(documents)

@@ -197,6 +197,9 @@ resource "helm_release" "aws_load_balancer_controller" {
     # The platform chart creates the "alb" IngressClass with its parameters
     # (public subnets, allowed CIDRs).
     createIngressClassResource = false
+    # Services of type LoadBalancer stay with EKS Auto Mode's controller;
+    # this one serves the "alb" IngressClass only.
+    enableServiceMutatorWebhook = false
     # Two replicas on the cloud workers: the controller keeps one node of
     # that pool busy, and never more than the pool's two.
     replicaCount = 2
