@@ -14,7 +14,9 @@ CHART_RENDERS=(
 # values Terraform passes (render-terraform-charts.sh), evaluated from the
 # Terraform source, with these stand-ins for outputs known only after apply.
 HCLCHECK=var/cache/bin/hclcheck
-TERRAFORM_CHART_PARTS=(deploy/terraform/cluster-addons)
+# Every part with a helm_release, found rather than listed, so a new one is
+# checked without anyone remembering to add it here.
+mapfile -t TERRAFORM_CHART_PARTS < <(grep -l '^resource "helm_release"' deploy/terraform/*/*.tf | xargs -n1 dirname | sort -u)
 PLAN_TIME_OUTPUTS=tests/deploy/fixtures/plan-time-outputs.json
 # Custom resources whose CRDs cannot be obtained offline (Strimzi's
 # repository is Java and not served by the Go module proxy; Calico's
