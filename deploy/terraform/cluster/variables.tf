@@ -58,7 +58,7 @@ variable "service_ipv4_cidr" {
 }
 
 variable "endpoint_access" {
-  description = "Which Kubernetes API endpoint the cluster has: \"public\" (the default: hybrid nodes reach it from the site router's public address, which is admitted automatically) or \"private\" (reachable through the VPN only; the site's DNS must then resolve the endpoint name through a Route 53 Resolver inbound endpoint, see docs/deploy.md). \"Public and private\" is not offered: hybrid nodes do not work with it."
+  description = "Which Kubernetes API endpoint the cluster has: \"public\" (the default: hybrid nodes reach it from the site router's public address, which is admitted automatically) or \"private\" (the endpoint name resolves to the control plane's private addresses, reachable through the VPN only, also for kubectl). \"Public and private\" is not offered: hybrid nodes do not work with it."
   type        = string
   default     = "public"
 
