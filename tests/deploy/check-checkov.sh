@@ -39,4 +39,5 @@ PY
 scan terraform -d deploy/terraform --framework terraform
 
 tests/deploy/render-charts.sh "$work/rendered"
+cp deploy/smoke/eks-app.yaml "$work/rendered/smoke-eks-app.yaml"
 scan kubernetes -d "$work/rendered" --framework kubernetes

@@ -13,6 +13,10 @@ trap 'rm -rf "$rendered"' EXIT
 tests/deploy/render-charts.sh "$rendered"
 "$python" tests/deploy/validate_manifests.py --kube-version "$KUBE_VERSION" --crds var/cache/crds \
   --no-schema-kinds "$NO_SCHEMA_KINDS" "$rendered"/*.yaml
+# The plain smoke-app manifest: schemas and workload hardening (it has a
+# PodDisruptionBudget but nothing to scrape).
+"$python" tests/deploy/validate_manifests.py --kube-version "$KUBE_VERSION" --crds var/cache/crds \
+  --no-schema-kinds "$NO_SCHEMA_KINDS" --no-coverage deploy/smoke/eks-app.yaml
 
 set +e
 "$python" tests/deploy/validate_manifests.py --kube-version "$KUBE_VERSION" --crds var/cache/crds \
@@ -44,6 +48,16 @@ expected=(
   "KafkaTopic/raw-data: min.insync.replicas is not 2"
   "KafkaTopic raw-data: 6 partitions (want 3)"
   "KafkaTopic processor-partials: missing"
+  "container bad: no Kafka credentials (EDGESTREAM_KAFKA_PASSWORD_FILE)"
+  "container bad: the transactional id follows the pod name of a Deployment"
+  "ScaledObject/bad: Kafka trigger does not use SASL SCRAM-SHA-512 over TLS"
+  "ScaledObject/bad: Kafka trigger without authenticationRef"
+  "TriggerAuthentication/bad: spec: Additional properties are not allowed ('secretTargetRefs' was unexpected)"
+  "Kafka/bad: listener plain is not TLS with SCRAM-SHA-512 authentication"
+  "Kafka/bad: no ACL authorization"
+  "KafkaUser/bad: authentication is not scram-sha-512"
+  "KafkaUser/bad: ACL on every topic (wildcard name)"
+  "KafkaUser/bad: ACL grants All on topic *"
 )
 missing=0
 for line in "${expected[@]}"; do

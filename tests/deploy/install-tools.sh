@@ -6,7 +6,8 @@
 #   var/cache/bin/helm         helm, built from its Go module
 #   var/cache/bin/tflint       tflint, built from its Go module (terraform ruleset bundled)
 #   var/cache/bin/actionlint   actionlint, built from its Go module (GitHub workflow checks)
-#   var/cache/crds/            KEDA and prometheus-operator CRDs, from their Go modules
+#   var/cache/crds/            KEDA, prometheus-operator and AWS Load Balancer Controller CRDs, from their Go modules
+#   var/cache/charts/          sources of the third-party charts cluster-addons installs, from Go modules
 #   var/venv-checkov/          checkov (PyPI), alone in its venv
 #   var/venv-deploy/           kubernetes-validate + jsonschema + PyYAML (PyPI)
 #
@@ -27,7 +28,7 @@ ACTIONLINT_VERSION=v1.7.12
 # deploy/terraform/cluster-addons (keda_chart_version and the operator inside
 # kube_prometheus_stack_chart_version).
 KEDA_VERSION=v2.18.3
-PROMETHEUS_OPERATOR_VERSION=v0.85.0
+PROMETHEUS_OPERATOR_VERSION=v0.93.1
 
 bin=$repo/var/cache/bin
 crds=$repo/var/cache/crds
@@ -103,6 +104,49 @@ fetch_crds prometheus-operator github.com/prometheus-operator/prometheus-operato
   "$PROMETHEUS_OPERATOR_VERSION" example/prometheus-operator-crd \
   monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_podmonitors.yaml \
   monitoring.coreos.com_prometheusrules.yaml
+
+# The AWS Load Balancer Controller's CRDs (IngressClassParams of the platform
+# chart's ALB class). The proxy serves a snapshot of the repository, not the
+# release tag of the pinned chart; IngressClassParams has been stable since
+# v2.2, and docs/deploy.md names the snapshot.
+fetch_crds aws-load-balancer-controller github.com/kubernetes-sigs/aws-load-balancer-controller \
+  v0.0.0-20260423195125-93ff3b5fdaad helm/aws-load-balancer-controller/crds crds.yaml
+
+# Sources of the third-party charts that deploy/terraform/cluster-addons
+# installs, for tests/deploy/check_chart_values.py: the values Terraform
+# passes are checked against each chart's own values.yaml (and schema or
+# CRDs where it has them). The module proxy serves these repositories only
+# at the snapshots below, not at the pinned chart releases; each copy records
+# its chart version, which the check prints beside the pinned one. Longhorn's
+# and Strimzi's chart repositories are not served at all (listed as not
+# checked).
+charts=$repo/var/cache/charts
+mkdir -p "$charts"
+# fetch_chart NAME MODULE VERSION SUBDIR: copies one chart folder out of a Go module.
+fetch_chart() {
+  local name=$1 module=$2 version=$3 subdir=$4
+  local dest=$charts/$name
+  if [[ -f $dest/.source && $(cat "$dest/.source") == "$module@$version" ]]; then
+    return
+  fi
+  log "fetching the $name chart source from $module@$version"
+  local dir
+  dir=$("$go" mod download -json "$module@$version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')
+  rm -rf "$dest"
+  cp -r "$dir/$subdir" "$dest"
+  chmod -R u+w "$dest"
+  echo "$module@$version" >"$dest/.source"
+}
+fetch_chart tigera-operator github.com/projectcalico/calico \
+  v1.11.0-cni-plugin.0.20250813170300-a0db560f0520 charts/tigera-operator
+fetch_chart keda github.com/kedacore/charts \
+  v2.20.3-0.20260903105638-fe065f4d8938+incompatible keda
+fetch_chart aws-load-balancer-controller github.com/aws/eks-charts \
+  v0.0.243-0.20260821194545-743f98a89b5b stable/aws-load-balancer-controller
+for chart in kube-prometheus-stack kube-state-metrics prometheus-node-exporter prometheus-windows-exporter; do
+  fetch_chart "$chart" github.com/prometheus-community/helm-charts \
+    v0.0.0-20260828105119-ed5d7d9b5933 "charts/$chart"
+done
 
 # venv NAME REQUIREMENTS: a venv that is rebuilt when its requirements change.
 venv() {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Renders every chart/values combination of tests/deploy/charts.sh into
-# OUTDIR/<chart>-<values>.yaml (helm template, offline).
+# OUTDIR/<chart>-<values>.yaml (helm template, offline), and every local
+# chart of the Terraform parts with the values Terraform passes
+# (render-terraform-charts.sh).
 set -euo pipefail
 out=${1:?usage: render-charts.sh OUTDIR}
 cd "$(dirname "$0")/../.."
@@ -16,4 +18,7 @@ for entry in "${CHART_RENDERS[@]}"; do
   fi
   "$HELM" "${args[@]}" >"$out/$name.yaml"
   echo "rendered $chart ${values:-(defaults)} -> $out/$name.yaml"
+done
+for part in "${TERRAFORM_CHART_PARTS[@]}"; do
+  tests/deploy/render-terraform-charts.sh "$part" "$out"
 done

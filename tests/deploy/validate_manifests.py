@@ -18,10 +18,16 @@ Then the chart policies edgestream promises (docs/deploy.md):
     pods' Service;
   - a ScaledObject's maxReplicaCount does not exceed the partitions of the
     topic its Kafka trigger watches, and its Prometheus trigger scales at
-    400 msg/s of raw-data;
+    400 msg/s of raw-data; its Kafka trigger authenticates (SCRAM-SHA-512
+    over TLS, a TriggerAuthentication of the release);
+  - every KafkaUser authenticates with SCRAM-SHA-512 and has explicit ACLs,
+    none on a wildcard name or with the All operation;
+  - the edgestream containers carry Kafka credentials, and a transactional
+    id that follows the pod name only on a StatefulSet (stable names);
   - the Kafka platform: KRaft with at least 3 combined nodes, the JMX
-    exporter and kafka_exporter on, and the four topics with their partition
-    counts, 3 replicas and min.insync.replicas 2.
+    exporter and kafka_exporter on, TLS + SCRAM-SHA-512 on every listener
+    and ACL authorization, and the topics with their partition counts,
+    3 replicas and min.insync.replicas 2.
 
 Custom resources whose CRD is not available offline (Strimzi, Calico, EKS
 Auto Mode) are named with --no-schema-kinds: they are reported as not
@@ -45,7 +51,7 @@ HYBRID_SELECTOR = ("eks.amazonaws.com/compute-type", "hybrid")
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
 # Partition counts of the topics (deploy/helm/edgestream-platform creates
 # them); KEDA must never scale a consumer group beyond them.
-TOPIC_PARTITIONS = {"raw-data": 3, "processed-data": 3, "raw-data-dlq": 3, "processor-partials": 1}
+TOPIC_PARTITIONS = {"raw-data": 3, "processed-data": 3, "raw-data-dlq": 3, "processed-data-dlq": 3, "processor-partials": 1}
 RAW_RATE_THRESHOLD = 400
 
 
@@ -80,6 +86,20 @@ def load_crd_schemas(crd_dir: pathlib.Path) -> dict[tuple[str, str], dict[str, A
     return schemas
 
 
+def strict(schema: Any) -> Any:
+    """A CRD schema as the API server applies it: unknown fields of a
+    structural schema are pruned, i.e. silently dropped, so here they are
+    errors (as the strict OpenAPI validation of built-in kinds does)."""
+    if isinstance(schema, dict):
+        out = {k: strict(v) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out and not out.get("x-kubernetes-preserve-unknown-fields"):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [strict(v) for v in schema]
+    return schema
+
+
 def schema_problems(name: str, doc: dict[str, Any], kube_version: str,
                     crds: dict[tuple[str, str], dict[str, Any]], no_schema_kinds: set[str]) -> list[str]:
     key = (doc.get("apiVersion", ""), doc.get("kind", ""))
@@ -88,7 +108,7 @@ def schema_problems(name: str, doc: dict[str, Any], kube_version: str,
         print(f"note: {where}: {key[0]} has no CRD schema offline; checked by the policies only")
         return []
     if key in crds:
-        validator = jsonschema.Draft7Validator(crds[key])
+        validator = jsonschema.Draft7Validator(strict(crds[key]))
         return [f"{where}: {'/'.join(map(str, error.absolute_path)) or '<root>'}: {error.message}"
                 for error in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))]
     try:
@@ -137,6 +157,15 @@ def workload_problems(name: str, doc: dict[str, Any]) -> list[str]:
         for probe in ("livenessProbe", "readinessProbe"):
             if probe not in container:
                 problems.append(f"{cwhere}: no {probe}")
+        env = {e["name"]: e for e in container.get("env", [])}
+        command = " ".join(container.get("command", []))
+        if command.startswith("edgestream-") and "EDGESTREAM_KAFKA_PASSWORD_FILE" not in env:
+            problems.append(f"{cwhere}: no Kafka credentials (EDGESTREAM_KAFKA_PASSWORD_FILE); the brokers accept SCRAM users only")
+        instance = env.get("EDGESTREAM_PROCESSOR_INSTANCE_ID", {})
+        if (doc["kind"] != "StatefulSet"
+                and instance.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.name"):
+            problems.append(f"{cwhere}: the transactional id follows the pod name of a {doc['kind']}: a replacement pod "
+                            "is a new producer and cannot fence its predecessor's open transaction (use a StatefulSet)")
     return problems
 
 
@@ -190,6 +219,14 @@ def scaledobject_problems(name: str, doc: dict[str, Any], documents: list[tuple[
             problems.append(f"{where}: maxReplicaCount {spec.get('maxReplicaCount', 100)} exceeds the {partitions} partitions of {topic}")
         if not trigger["metadata"].get("consumerGroup"):
             problems.append(f"{where}: Kafka trigger without consumerGroup")
+        if trigger["metadata"].get("sasl") != "scram_sha512" or trigger["metadata"].get("tls") != "enable":
+            problems.append(f"{where}: Kafka trigger does not use SASL SCRAM-SHA-512 over TLS (the brokers' only listener)")
+        auth = trigger.get("authenticationRef", {}).get("name")
+        if not auth:
+            problems.append(f"{where}: Kafka trigger without authenticationRef")
+        elif not any(d.get("kind") == "TriggerAuthentication" and d["metadata"]["name"] == auth
+                     and d["metadata"].get("namespace") == doc["metadata"].get("namespace") for _, d in documents):
+            problems.append(f"{where}: TriggerAuthentication {auth} is not in the release")
     if not prometheus:
         problems.append(f"{where}: no Prometheus raw-data rate trigger")
     for trigger in prometheus:
@@ -197,6 +234,27 @@ def scaledobject_problems(name: str, doc: dict[str, Any], documents: list[tuple[
             problems.append(f"{where}: Prometheus trigger does not measure the raw-data rate")
         if float(trigger["metadata"].get("threshold", "nan")) != RAW_RATE_THRESHOLD:
             problems.append(f"{where}: Prometheus trigger threshold is not {RAW_RATE_THRESHOLD} msg/s")
+    return problems
+
+
+def kafka_user_problems(name: str, doc: dict[str, Any]) -> list[str]:
+    """Least privilege: SCRAM users with explicit ACLs, no wildcard names and
+    no "All" operations."""
+    where = f"{name} KafkaUser/{doc['metadata']['name']}"
+    spec = doc.get("spec", {})
+    problems = []
+    if spec.get("authentication", {}).get("type") != "scram-sha-512":
+        problems.append(f"{where}: authentication is not scram-sha-512")
+    authorization = spec.get("authorization", {})
+    if authorization.get("type") != "simple" or not authorization.get("acls"):
+        problems.append(f"{where}: no simple-authorization ACLs")
+    for acl in authorization.get("acls", []):
+        resource = acl.get("resource", {})
+        operations = acl.get("operations", [acl.get("operation")] if acl.get("operation") else [])
+        if resource.get("name") == "*" or (resource.get("type") != "cluster" and not resource.get("name")):
+            problems.append(f"{where}: ACL on every {resource.get('type')} (wildcard name)")
+        if "All" in operations:
+            problems.append(f"{where}: ACL grants All on {resource.get('type')} {resource.get('name', '')}".rstrip())
     return problems
 
 
@@ -229,6 +287,11 @@ def kafka_platform_problems(documents: list[tuple[str, dict[str, Any]]]) -> list
                 problems.append(f"{where}: the JMX Prometheus exporter is not on")
             if "kafkaExporter" not in spec:
                 problems.append(f"{where}: kafka_exporter is not deployed")
+            for listener in spec.get("kafka", {}).get("listeners", []):
+                if listener.get("tls") is not True or listener.get("authentication", {}).get("type") != "scram-sha-512":
+                    problems.append(f"{where}: listener {listener.get('name')} is not TLS with SCRAM-SHA-512 authentication")
+            if spec.get("kafka", {}).get("authorization", {}).get("type") != "simple":
+                problems.append(f"{where}: no ACL authorization (kafka.authorization.type simple)")
     for topic, partitions in TOPIC_PARTITIONS.items():
         if topic not in topics:
             problems.append(f"KafkaTopic {topic}: missing")
@@ -242,6 +305,8 @@ def main() -> int:
     parser.add_argument("--kube-version", required=True, help="Kubernetes version of the OpenAPI schemas, e.g. 1.34.0")
     parser.add_argument("--crds", required=True, type=pathlib.Path, help="directory of CRD manifests")
     parser.add_argument("--no-schema-kinds", default="", help="comma-separated kinds accepted without a schema")
+    parser.add_argument("--no-coverage", action="store_true",
+                        help="skip the PodDisruptionBudget/ServiceMonitor coverage of workloads (plain test manifests)")
     parser.add_argument("manifests", nargs="+", type=pathlib.Path)
     args = parser.parse_args()
 
@@ -258,7 +323,10 @@ def main() -> int:
                 problems += workload_problems(name, doc)
             if doc.get("kind") == "ScaledObject":
                 problems += scaledobject_problems(name, doc, documents)
-        problems += coverage_problems(documents)
+            if doc.get("kind") == "KafkaUser":
+                problems += kafka_user_problems(name, doc)
+        if not args.no_coverage:
+            problems += coverage_problems(documents)
         problems += kafka_platform_problems(documents)
 
     for problem in problems:

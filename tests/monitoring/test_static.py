@@ -393,17 +393,13 @@ def test_values_label_node_exporter_series_with_the_compute_type():
             "targetLabel": "compute_type", "action": "replace"} in monitor["relabelings"]
 
 
-def test_values_scrape_components_kafka_exporter_and_jmx_exporter():
+def test_values_add_no_monitors_that_would_scrape_the_charts_targets_twice():
+    # The edgestream chart and the platform chart ship the monitors of what
+    # they deploy, selecting the labels they set; monitors in these values
+    # selected labels nothing carried (and would double-scrape if they did).
     prometheus = yaml.safe_load(VALUES.read_text())["prometheus"]
-    monitors = {m["name"]: m for m in prometheus["additionalServiceMonitors"]}
-    components = monitors["edgestream-components"]
-    assert components["selector"]["matchLabels"] == {"app.kubernetes.io/part-of": "edgestream"}
-    assert components["selector"]["matchExpressions"][0]["values"] == [
-        "edgestream-simulator", "edgestream-processor", "edgestream-archiver"]
-    assert [e["port"] for e in components["endpoints"]] == ["metrics"]
-    assert monitors["kafka-exporter"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == "kafka-exporter"
-    pod_monitors = {m["name"]: m for m in prometheus["additionalPodMonitors"]}
-    assert pod_monitors["kafka-jmx"]["podMetricsEndpoints"][0]["port"] == "jmx-metrics"
+    assert "additionalServiceMonitors" not in prometheus
+    assert "additionalPodMonitors" not in prometheus
 
 
 def test_rendered_manifests_carry_the_rules_and_dashboards_unchanged():

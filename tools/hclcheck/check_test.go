@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/zclconf/go-cty/cty"
 )
 
 func checkFixture(t *testing.T, name string) Result {
@@ -142,5 +144,79 @@ func TestWriteFixesFormattingInPlace(t *testing.T) {
 	out.Reset()
 	if code := run([]string{path}, &out, &errOut); code != 0 {
 		t.Fatalf("after -write the file must pass, got %d (%s)", code, out.String())
+	}
+}
+
+func TestHelmValuesAreEvaluatedFromTheTerraformSource(t *testing.T) {
+	placeholders := Placeholders{"network": {"public_subnet_ids": cty.TupleVal([]cty.Value{cty.StringVal("subnet-0a")})}}
+	part, err := LoadPart(filepath.Join("testdata", "helm-values", "addons"), placeholders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	releases, err := HelmReleases(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(releases) != 2 || releases[0].Resource != "helm_release.local" || !releases[0].Local || releases[1].Local {
+		t.Fatalf("want the local and the remote release, got %+v", releases)
+	}
+	local := releases[0]
+	if local.Chart != filepath.Join("testdata", "helm-values", "chart") {
+		t.Errorf("local chart path %q", local.Chart)
+	}
+	if len(local.Values) != 2 || local.Values[0] != "fromFile: true\n" {
+		t.Fatalf("want the file's text then the yamlencode document, got %q", local.Values)
+	}
+	// The tfvars example wins over the default; remote state and locals resolve.
+	for _, want := range []string{`"198.51.100.0/24"`, `"subnet-0a"`, `"cidr": "192.168.64.0/18"`, `"eks.amazonaws.com/compute-type": "hybrid"`} {
+		if !strings.Contains(local.Values[1], want) {
+			t.Errorf("values lack %s:\n%s", want, local.Values[1])
+		}
+	}
+	if releases[1].Version != "1.2.3" || !strings.Contains(releases[1].Values[0], `"replicas": 1`) {
+		t.Errorf("remote release: %+v", releases[1])
+	}
+}
+
+func TestHelmValuesThatDependOnApplyAreRefused(t *testing.T) {
+	part, err := LoadPart(filepath.Join("testdata", "helm-values", "addons"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := HelmReleases(part); err == nil || !strings.Contains(err.Error(), "helm_release.local.values[1] is not known at plan time") {
+		t.Fatalf("want the unknown subnet IDs refused, got %v", err)
+	}
+}
+
+func TestRoutingPoliciesRejectTheKnownBadParts(t *testing.T) {
+	problems, err := RoutingProblems(filepath.Join("testdata", "routing-bad"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := messages(problems)
+	for _, want := range []string{
+		"hybrid nodes with a public and private API endpoint",
+		"add-on coredns needs a Ready node",
+		"add-on kube-proxy needs a Ready node",
+		"no all-traffic ingress rule for the remote range 192.168.10.0/24",
+		"no all-traffic ingress rule for the remote range 192.168.64.0/18",
+		"propagate_public_route_tables_vgw is not true",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q in:\n%s", want, text)
+		}
+	}
+	if len(problems) != 6 {
+		t.Errorf("want 6 problems, got %d:\n%s", len(problems), text)
+	}
+}
+
+func TestPublicEndpointMustAdmitTheSite(t *testing.T) {
+	problems, err := RoutingProblems(filepath.Join("testdata", "routing-public-no-site"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0].Message, "does not admit the site's public address 203.0.113.10") {
+		t.Fatalf("want exactly the missing site address, got:\n%s", messages(problems))
 	}
 }

@@ -5,6 +5,7 @@ go 1.24
 require (
 	github.com/hashicorp/hcl/v2 v2.24.0
 	github.com/zclconf/go-cty v1.16.3
+	github.com/zclconf/go-cty-yaml v1.1.0
 )
 
 require (

@@ -11,6 +11,13 @@
 // Usage:
 //
 //	hclcheck [-write] [-policy=false] DIR_OR_FILE...
+//	hclcheck helm-values [-placeholders FILE] PART_DIR
+//	hclcheck routing [-placeholders FILE] TERRAFORM_ROOT
+//
+// helm-values prints, as JSON, every helm_release of a Terraform part with
+// the values documents Terraform would pass, evaluated from the source
+// (tfeval.go); routing applies the hybrid-nodes routing and access policies
+// of routing.go to every part under the root.
 //
 // It exits 0 when every file parses, is formatted and passes the policies,
 // 1 when any does not (each problem on its own line as path:line: message),
@@ -18,6 +25,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +40,14 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "helm-values":
+			return runHelmValues(args[1:], stdout, stderr)
+		case "routing":
+			return runRouting(args[1:], stdout, stderr)
+		}
+	}
 	flags := flag.NewFlagSet("hclcheck", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	write := flags.Bool("write", false, "rewrite unformatted files in place (like terraform fmt) instead of failing")
@@ -141,4 +157,68 @@ func withoutFormatProblems(in []Problem) []Problem {
 		}
 	}
 	return out
+}
+
+func runHelmValues(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("hclcheck helm-values", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	placeholderFile := flags.String("placeholders", "", "JSON of plan-time stand-ins for remote-state outputs known only after apply: {part: {output: value}}")
+	if err := flags.Parse(args); err != nil || flags.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: hclcheck helm-values [-placeholders FILE] PART_DIR")
+		return 2
+	}
+	placeholders, err := LoadPlaceholders(*placeholderFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "hclcheck helm-values: %v\n", err)
+		return 2
+	}
+	part, err := LoadPart(flags.Arg(0), placeholders)
+	if err != nil {
+		fmt.Fprintf(stderr, "hclcheck helm-values: %v\n", err)
+		return 1
+	}
+	releases, err := HelmReleases(part)
+	if err != nil {
+		fmt.Fprintf(stderr, "hclcheck helm-values: %v\n", err)
+		return 1
+	}
+	if len(releases) == 0 {
+		fmt.Fprintf(stderr, "hclcheck helm-values: no helm_release in %s\n", flags.Arg(0))
+		return 1
+	}
+	encoder := json.NewEncoder(stdout)
+	encoder.SetIndent("", "  ")
+	if err := encoder.Encode(releases); err != nil {
+		fmt.Fprintf(stderr, "hclcheck helm-values: %v\n", err)
+		return 2
+	}
+	return 0
+}
+
+func runRouting(args []string, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("hclcheck routing", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	placeholderFile := flags.String("placeholders", "", "JSON of plan-time stand-ins for remote-state outputs known only after apply")
+	if err := flags.Parse(args); err != nil || flags.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: hclcheck routing [-placeholders FILE] TERRAFORM_ROOT")
+		return 2
+	}
+	placeholders, err := LoadPlaceholders(*placeholderFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "hclcheck routing: %v\n", err)
+		return 2
+	}
+	problems, err := RoutingProblems(flags.Arg(0), placeholders)
+	if err != nil {
+		fmt.Fprintf(stderr, "hclcheck routing: %v\n", err)
+		return 1
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p.String())
+	}
+	fmt.Fprintf(stdout, "hclcheck routing: %d problems\n", len(problems))
+	if len(problems) > 0 {
+		return 1
+	}
+	return 0
 }

@@ -24,6 +24,8 @@ locals {
 
   # Everything on premises runs on the hybrid nodes.
   hybrid_selector = { "eks.amazonaws.com/compute-type" = "hybrid" }
+  # The Auto Mode NodePool of the cloud workers.
+  cloud_node_pool = "edgestream-cloud"
 
   monitoring_dir = abspath("${path.module}/${var.monitoring_dir}")
   dashboards     = fileset(local.monitoring_dir, "dashboards/*.json")
@@ -47,7 +49,9 @@ resource "helm_release" "calico" {
   timeout          = 900
 
   values = [yamlencode({
-    tigeraOperator = { nodeSelector = local.hybrid_selector }
+    # The operator's own node selector is a top-level key of the
+    # tigera-operator chart (tigeraOperator only holds its image settings).
+    nodeSelector = local.hybrid_selector
     installation = {
       enabled = true
       cni     = { type = "Calico", ipam = { type = "Calico" } }
@@ -82,6 +86,127 @@ resource "helm_release" "calico" {
     # and would be one more webhook the control plane must reach.
     apiServer = { enabled = false }
   })]
+}
+
+################################################################################
+# EKS add-ons for the hybrid nodes: CoreDNS, kube-proxy and the Pod Identity
+# agent. Auto Mode runs its own copies on its nodes; these put them on the
+# hybrid nodes (Auto Mode nodes do not take them). They need a Ready node to
+# become ACTIVE, and a hybrid node is Ready only once Calico runs on it, so
+# they come after Calico (the cluster part cannot create them: no node exists
+# yet when it runs). One CoreDNS replica on premises keeps name resolution
+# working while the VPN is down.
+################################################################################
+
+resource "aws_eks_addon" "hybrid" {
+  for_each = toset(["coredns", "kube-proxy", "eks-pod-identity-agent"])
+
+  cluster_name                = local.cluster.cluster_name
+  addon_name                  = each.value
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "OVERWRITE"
+
+  depends_on = [helm_release.calico]
+}
+
+################################################################################
+# AWS Load Balancer Controller: the internet-facing ALB of the smoke app
+# forwards to pod IPs on the hybrid nodes (target type ip), the set-up AWS
+# documents for hybrid nodes. It runs on the Auto Mode nodes, so the control
+# plane reaches its webhook inside the VPC; its IAM role comes through EKS
+# Pod Identity (built into Auto Mode nodes). docs/deploy.md says why EKS
+# Auto Mode's own load balancing is not used for this.
+################################################################################
+
+module "lb_controller_identity" {
+  # terraform-aws-modules/eks-pod-identity v2.8.1, pinned to the tag's commit.
+  source = "git::https://github.com/terraform-aws-modules/terraform-aws-eks-pod-identity.git?ref=2cbd87e243fcbf74385331dcf983e273eeb7aa36"
+
+  name                            = "${local.cluster.cluster_name}-aws-lb-controller"
+  attach_aws_lb_controller_policy = true
+
+  associations = {
+    controller = {
+      cluster_name    = local.cluster.cluster_name
+      namespace       = "kube-system"
+      service_account = "aws-load-balancer-controller"
+    }
+  }
+}
+
+################################################################################
+# The cloud workers: EKS Auto Mode nodes of 2 vCPU and 4 GiB, at most two
+# (the NodePool's limits stop Auto Mode beyond them). Only the load balancer
+# controller runs there; everything else runs on the hybrid nodes. Auto Mode
+# serves the NodePool API as soon as the cluster exists, so this manifest can
+# be planned before any add-on.
+################################################################################
+
+resource "kubernetes_manifest" "cloud_node_pool" {
+  manifest = {
+    apiVersion = "karpenter.sh/v1"
+    kind       = "NodePool"
+    metadata = {
+      name = local.cloud_node_pool
+    }
+    spec = {
+      template = {
+        spec = {
+          nodeClassRef = {
+            group = "eks.amazonaws.com"
+            kind  = "NodeClass"
+            name  = "default"
+          }
+          requirements = [
+            { key = "eks.amazonaws.com/instance-cpu", operator = "In", values = [tostring(var.cloud_nodes.vcpus)] },
+            { key = "eks.amazonaws.com/instance-memory", operator = "In", values = [tostring(var.cloud_nodes.memory_mib)] },
+            { key = "karpenter.sh/capacity-type", operator = "In", values = ["on-demand"] },
+            { key = "kubernetes.io/arch", operator = "In", values = ["amd64", "arm64"] },
+          ]
+        }
+      }
+      limits = {
+        cpu    = tostring(var.cloud_nodes.vcpus * var.cloud_nodes.max_nodes)
+        memory = "${var.cloud_nodes.memory_mib * var.cloud_nodes.max_nodes}Mi"
+      }
+      disruption = {
+        consolidationPolicy = "WhenEmptyOrUnderutilized"
+        consolidateAfter    = "5m"
+      }
+    }
+  }
+}
+
+resource "helm_release" "aws_load_balancer_controller" {
+  name       = "aws-load-balancer-controller"
+  repository = "https://aws.github.io/eks-charts"
+  chart      = "aws-load-balancer-controller"
+  version    = var.chart_versions.aws_load_balancer_controller
+  namespace  = "kube-system"
+  atomic     = true
+  timeout    = 600
+
+  values = [yamlencode({
+    clusterName = local.cluster.cluster_name
+    region      = var.region
+    vpcId       = local.cluster.vpc_id
+    serviceAccount = {
+      create = true
+      name   = "aws-load-balancer-controller"
+    }
+    # The platform chart creates the "alb" IngressClass with its parameters
+    # (public subnets, allowed CIDRs).
+    createIngressClassResource = false
+    # Services of type LoadBalancer stay with EKS Auto Mode's controller;
+    # this one serves the "alb" IngressClass only.
+    enableServiceMutatorWebhook = false
+    # Two replicas on the cloud workers: the controller keeps one node of
+    # that pool busy, and never more than the pool's two.
+    replicaCount = 2
+    nodeSelector = { "karpenter.sh/nodepool" = local.cloud_node_pool }
+  })]
+
+  depends_on = [module.lb_controller_identity, kubernetes_manifest.cloud_node_pool]
 }
 
 ################################################################################
@@ -235,7 +360,7 @@ resource "kubernetes_config_map_v1" "dashboards" {
 ################################################################################
 # The platform resources that are custom resources of the charts above: the
 # Kafka cluster and its topics (Strimzi), Calico's BGP peering, the ALB
-# ingress class (EKS Auto Mode), Kafka's monitors. A local chart, so they are
+# ingress class (AWS Load Balancer Controller), Kafka's monitors. A local chart, so they are
 # applied after their CRDs exist (no plan-time CRD lookup).
 ################################################################################
 
@@ -252,11 +377,14 @@ resource "helm_release" "platform" {
       brokerStorage  = var.kafka.broker_storage
       volumeReplicas = var.kafka.volume_replicas
     }
-    calicoBgp = var.router_bgp == null ? { enabled = false } : {
-      enabled    = true
-      peerIp     = var.router_bgp.peer_ip
-      peerAsn    = var.router_bgp.peer_asn
-      clusterAsn = var.router_bgp.cluster_asn
+    # One object shape in both cases: a conditional between objects of
+    # different attributes unifies them into a map of strings, and the
+    # chart's schema would then reject "65000" and "true" as ASN and flag.
+    calicoBgp = {
+      enabled    = var.router_bgp != null
+      peerIp     = try(var.router_bgp.peer_ip, "")
+      peerAsn    = try(var.router_bgp.peer_asn, 65000)
+      clusterAsn = try(var.router_bgp.cluster_asn, 64600)
     }
     albIngressClass = {
       enabled      = true
@@ -265,5 +393,5 @@ resource "helm_release" "platform" {
     }
   })]
 
-  depends_on = [helm_release.strimzi, helm_release.calico, helm_release.kube_prometheus_stack]
+  depends_on = [helm_release.strimzi, helm_release.calico, helm_release.kube_prometheus_stack, helm_release.aws_load_balancer_controller]
 }

@@ -4,8 +4,8 @@ output "smoke_url" {
 }
 
 output "kafka_bootstrap_servers" {
-  description = "Bootstrap address of the Kafka cluster inside the cluster (the chart's kafka.bootstrapServers)."
-  value       = "edgestream-kafka-bootstrap.kafka.svc:9092"
+  description = "Bootstrap address of the Kafka cluster's TLS listener (SCRAM-SHA-512) inside the cluster (the chart's kafka.bootstrapServers)."
+  value       = "edgestream-kafka-bootstrap.kafka.svc:9093"
 }
 
 output "prometheus_url" {
@@ -16,7 +16,7 @@ output "prometheus_url" {
 output "edgestream_install_command" {
   description = "Helm command that installs the pipeline with the archive settings from the network part."
   value = join(" ", [
-    "helm upgrade --install edgestream deploy/helm/edgestream --namespace edgestream --create-namespace",
+    "helm upgrade --install edgestream deploy/helm/edgestream --namespace kafka",
     "-f deploy/helm/edgestream/values-production.yaml",
     "--set archiver.s3.bucket=${local.network.archive_bucket}",
     "--set archiver.s3.endpointUrl=${local.network.archive_endpoint_url}",

@@ -33,18 +33,20 @@ variable "cluster_state_key" {
 variable "chart_versions" {
   description = "Pinned chart versions of the add-ons. Calico must stay on a release EKS hybrid nodes support (3.29.x); KEDA and the prometheus-operator inside kube-prometheus-stack must match the CRDs tests/deploy validates against."
   type = object({
-    tigera_operator       = string
-    longhorn              = string
-    strimzi               = string
-    keda                  = string
-    kube_prometheus_stack = string
+    tigera_operator              = string
+    longhorn                     = string
+    strimzi                      = string
+    keda                         = string
+    kube_prometheus_stack        = string
+    aws_load_balancer_controller = string
   })
   default = {
-    tigera_operator       = "v3.29.4"
-    longhorn              = "1.9.1"
-    strimzi               = "0.48.0"
-    keda                  = "2.18.3"
-    kube_prometheus_stack = "77.0.0"
+    tigera_operator              = "v3.29.4"
+    longhorn                     = "1.9.1"
+    strimzi                      = "0.48.0"
+    keda                         = "2.18.3"
+    kube_prometheus_stack        = "88.5.3"
+    aws_load_balancer_controller = "1.14.0"
   }
 
   validation {
@@ -127,5 +129,24 @@ variable "smoke_app" {
   validation {
     condition     = alltrue([for c in var.smoke_app.allowed_cidrs : can(cidrnetmask(c))])
     error_message = "smoke_app.allowed_cidrs must be IPv4 CIDRs."
+  }
+}
+
+variable "cloud_nodes" {
+  description = "Size of the cloud workers (an EKS Auto Mode NodePool): vCPUs and memory of each node and the most nodes the pool may have."
+  type = object({
+    vcpus      = number
+    memory_mib = number
+    max_nodes  = number
+  })
+  default = {
+    vcpus      = 2
+    memory_mib = 4096
+    max_nodes  = 2
+  }
+
+  validation {
+    condition     = var.cloud_nodes.vcpus >= 1 && var.cloud_nodes.memory_mib >= 1024 && var.cloud_nodes.max_nodes >= 1
+    error_message = "cloud_nodes needs at least 1 vCPU, 1024 MiB and 1 node."
   }
 }

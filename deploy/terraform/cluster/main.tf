@@ -16,6 +16,19 @@ locals {
   partition = data.aws_partition.current.partition
   use_ssm   = var.hybrid_credential_provider == "ssm"
 
+  endpoint_private = var.endpoint_access == "private"
+  # With the public endpoint, three sources must be admitted: the operators
+  # (variable), the site router's public address (the hybrid nodes' kubelet,
+  # kube-proxy and nodeadm reach the API from there) and the NAT gateways'
+  # addresses (the Auto Mode nodes in the private subnets leave the VPC
+  # through them when there is no private endpoint).
+  endpoint_public_cidrs = distinct(concat(
+    var.endpoint_public_access_cidrs,
+    ["${local.network.router_public_ip}/32"],
+    [for ip in local.network.nat_public_ips : "${ip}/32"],
+  ))
+  remote_cidrs = concat(local.network.remote_node_cidrs, local.network.remote_pod_cidrs)
+
   admin_access_entries = {
     for i, arn in var.admin_principal_arns : "admin-${i}" => {
       principal_arn = arn
@@ -44,9 +57,12 @@ module "eks" {
   kubernetes_version = var.kubernetes_version
   service_ipv4_cidr  = var.service_ipv4_cidr
 
-  endpoint_private_access      = true
-  endpoint_public_access       = length(var.endpoint_public_access_cidrs) > 0
-  endpoint_public_access_cidrs = var.endpoint_public_access_cidrs
+  # Exactly one of the two endpoints: with "Public and Private" the endpoint's
+  # name resolves to public addresses outside the VPC, so the hybrid nodes
+  # would use the public one anyway (docs/deploy.md, "API endpoint").
+  endpoint_private_access      = local.endpoint_private
+  endpoint_public_access       = !local.endpoint_private
+  endpoint_public_access_cidrs = local.endpoint_private ? null : local.endpoint_public_cidrs
 
   enabled_log_types = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
@@ -72,15 +88,11 @@ module "eks" {
     }
   }
 
-  # Auto Mode runs its own CoreDNS, kube-proxy and Pod Identity agent on its
-  # nodes; these add-ons put them on the hybrid nodes too (Auto Mode nodes
-  # do not take them). One CoreDNS replica on premises keeps name resolution
-  # working while the VPN is down.
-  addons = {
-    coredns                = {}
-    kube-proxy             = {}
-    eks-pod-identity-agent = {}
-  }
+  # No add-ons here: CoreDNS, kube-proxy and the Pod Identity agent for the
+  # hybrid nodes need a node to run on, and no hybrid node is Ready before
+  # the edge-nodes part has run and Calico (cluster-addons) is installed;
+  # waiting for them to become ACTIVE here would time out. cluster-addons
+  # creates them after Calico.
 
   authentication_mode                      = "API"
   enable_cluster_creator_admin_permissions = var.enable_cluster_creator_admin_permissions
@@ -92,6 +104,24 @@ module "eks" {
       type          = "HYBRID_LINUX"
     }
   })
+}
+
+################################################################################
+# On premises to the cloud nodes: Auto Mode nodes carry the cluster security
+# group that EKS creates, which admits only itself. Pods on the hybrid nodes
+# reach CoreDNS, webhooks and other pods on the cloud nodes, and the cloud
+# nodes' pods answer probes and traffic from the hybrid nodes, so the remote
+# node and pod ranges are admitted there (as the upstream module's hybrid
+# nodes example does). The ranges only ever arrive over the VPN.
+################################################################################
+
+resource "aws_vpc_security_group_ingress_rule" "cluster_from_remote" {
+  for_each = toset(local.remote_cidrs)
+
+  security_group_id = module.eks.cluster_primary_security_group_id
+  description       = "All traffic from the on-premises hybrid node and pod networks (over the VPN)"
+  ip_protocol       = "-1"
+  cidr_ipv4         = each.value
 }
 
 ################################################################################

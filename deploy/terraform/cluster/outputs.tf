@@ -14,8 +14,18 @@ output "cluster_certificate_authority_data" {
 }
 
 output "cluster_security_group_id" {
-  description = "Security group EKS created for the cluster (Auto Mode nodes use it too)."
+  description = "Additional security group the module created for the cluster's control-plane interfaces."
   value       = module.eks.cluster_security_group_id
+}
+
+output "cluster_primary_security_group_id" {
+  description = "Security group EKS created for the cluster; Auto Mode nodes use it, and it admits the on-premises node and pod networks."
+  value       = module.eks.cluster_primary_security_group_id
+}
+
+output "vpc_id" {
+  description = "VPC of the cluster (the AWS Load Balancer Controller's vpcId)."
+  value       = local.network.vpc_id
 }
 
 output "kubernetes_version" {

@@ -57,9 +57,21 @@ variable "service_ipv4_cidr" {
   }
 }
 
+variable "endpoint_access" {
+  description = "Which Kubernetes API endpoint the cluster has: \"public\" (the default: hybrid nodes reach it from the site router's public address, which is admitted automatically) or \"private\" (the endpoint name resolves to the control plane's private addresses, reachable through the VPN only, also for kubectl). \"Public and private\" is not offered: hybrid nodes do not work with it."
+  type        = string
+  default     = "public"
+
+  validation {
+    condition     = contains(["public", "private"], var.endpoint_access)
+    error_message = "endpoint_access must be \"public\" or \"private\"."
+  }
+}
+
 variable "endpoint_public_access_cidrs" {
-  description = "CIDRs allowed to reach the public Kubernetes API endpoint (operators and CI). Empty keeps the endpoint private: then run kubectl through the VPN."
+  description = "CIDRs of operators and CI allowed to reach the public Kubernetes API endpoint; the site router's address and the NAT gateways' addresses are added to them. Ignored with endpoint_access = \"private\"."
   type        = list(string)
+  default     = []
 
   validation {
     condition     = alltrue([for c in var.endpoint_public_access_cidrs : can(cidrnetmask(c)) && c != "0.0.0.0/0"])
@@ -129,9 +141,9 @@ variable "iam_roles_anywhere_ca_certificate_pem" {
 }
 
 variable "archiver_namespace" {
-  description = "Namespace of the edgestream Helm release; the archiver's IAM role is bound to its service account there."
+  description = "Namespace of the edgestream Helm release; the archiver's IAM role is bound to its service account there. The Kafka cluster's namespace (kafka): the release's KafkaUsers and the cluster CA Secret its pods mount live there."
   type        = string
-  default     = "edgestream"
+  default     = "kafka"
 
   validation {
     condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.archiver_namespace))

@@ -29,8 +29,9 @@ locals {
 
 ################################################################################
 # VPC: public and private subnets over the zones, NAT for the private ones,
-# a virtual private gateway whose routes are propagated to the private route
-# tables (the VPN's static routes to the on-premises node and pod CIDRs).
+# a virtual private gateway whose routes are propagated to the private and the
+# public route tables (the VPN's static routes to the on-premises node and pod
+# CIDRs).
 ################################################################################
 
 module "vpc" {
@@ -54,8 +55,11 @@ module "vpc" {
   enable_vpn_gateway                 = true
   amazon_side_asn                    = var.amazon_side_asn
   propagate_private_route_tables_vgw = true
-  # Nothing in the public subnets talks to the site; keep the VPN routes out.
-  propagate_public_route_tables_vgw = false
+  # The internet-facing ALB lives in the public subnets and forwards to pod
+  # IPs on premises (target type ip): its subnets need the VPN routes too, or
+  # every target stays unhealthy. Only the static node and pod routes of the
+  # VPN are propagated; the default route stays with the internet gateway.
+  propagate_public_route_tables_vgw = true
 
   # The default security group of the VPC allows nothing.
   manage_default_security_group  = true

@@ -18,6 +18,16 @@ output "public_subnet_ids" {
   value       = module.vpc.public_subnets
 }
 
+output "router_public_ip" {
+  description = "Public address of the site router; the hybrid nodes reach a public Kubernetes API endpoint from it, so the cluster part admits it."
+  value       = var.router_public_ip
+}
+
+output "nat_public_ips" {
+  description = "Public addresses of the NAT gateways; the cluster part admits them to a public-only Kubernetes API endpoint (the Auto Mode nodes leave the VPC through them)."
+  value       = module.vpc.nat_public_ips
+}
+
 output "remote_node_cidrs" {
   description = "On-premises node CIDRs, passed on to the cluster's remote network configuration."
   value       = var.remote_node_cidrs

@@ -66,12 +66,17 @@ hardened security context. Called with (list $root $component $values $binary).
         fieldRef:
           fieldPath: metadata.name
     {{- if eq $component "processor" }}
-    # Transactional-id suffix: unique per pod, as exactly-once requires.
+    # Transactional-id suffix: the StatefulSet's stable pod name
+    # (<release>-processor-<ordinal>), so a replacement pod reuses its
+    # predecessor's transactional id and init_transactions fences it and
+    # aborts its open transaction at once (docs/deploy.md).
     - name: EDGESTREAM_PROCESSOR_INSTANCE_ID
       valueFrom:
         fieldRef:
           fieldPath: metadata.name
     {{- end }}
+    {{- include "edgestream.kafkaClientEnv" (list $root $component) | nindent 4 }}
+    {{- include "edgestream.otelEnv" (list $root $component) | nindent 4 }}
   ports:
     - name: metrics
       containerPort: {{ $root.Values.metrics.port }}
@@ -103,6 +108,73 @@ hardened security context. Called with (list $root $component $values $binary).
     - name: spool
       mountPath: {{ $values.spool.mountPath }}
     {{- end }}
+    {{- include "edgestream.kafkaClientMounts" $root | nindent 4 }}
+{{- end -}}
+
+{{/* Name of a component's KafkaUser, also its SASL user name and the name
+of the Secret Strimzi writes its password into. */}}
+{{- define "edgestream.kafkaUser" -}}
+{{- include "edgestream.fullname" . -}}
+{{- end -}}
+
+{{/* Secret holding the Kafka cluster's CA certificate (Strimzi's
+<cluster>-cluster-ca-cert unless kafka.security.caSecret names another). */}}
+{{- define "edgestream.kafkaCaSecret" -}}
+{{- default (printf "%s-cluster-ca-cert" .Values.kafka.clusterName) .Values.kafka.security.caSecret -}}
+{{- end -}}
+
+{{/*
+The Kafka client security settings of a component, all in one place: the
+user name, the file holding the password (the Strimzi user Secret, mounted)
+and the librdkafka properties for SASL_SSL with SCRAM-SHA-512 and the
+cluster CA. The names of the environment variables are defined here only.
+Called with (list $root $component).
+*/}}
+{{- define "edgestream.kafkaClientEnv" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $security := $root.Values.kafka.security -}}
+{{- if $security.enabled -}}
+- name: EDGESTREAM_KAFKA_USERNAME
+  value: {{ include "edgestream.kafkaUser" (list $root $component) | quote }}
+- name: EDGESTREAM_KAFKA_PASSWORD_FILE
+  value: {{ printf "%s/password" $security.userMountPath | quote }}
+- name: EDGESTREAM_KAFKA_PROPERTIES
+  value: {{ printf "security.protocol=SASL_SSL,sasl.mechanisms=SCRAM-SHA-512,ssl.ca.location=%s/%s" $security.caMountPath $security.caKey | quote }}
+{{- end -}}
+{{- end -}}
+
+{{- define "edgestream.kafkaClientMounts" -}}
+{{- $security := .Values.kafka.security -}}
+{{- if $security.enabled -}}
+- name: kafka-user
+  mountPath: {{ $security.userMountPath }}
+  readOnly: true
+- name: kafka-ca
+  mountPath: {{ $security.caMountPath }}
+  readOnly: true
+{{- end -}}
+{{- end -}}
+
+{{/* The volumes behind edgestream.kafkaClientMounts; (list $root $component). */}}
+{{- define "edgestream.kafkaClientVolumes" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $security := $root.Values.kafka.security -}}
+{{- if $security.enabled -}}
+- name: kafka-user
+  secret:
+    secretName: {{ include "edgestream.kafkaUser" (list $root $component) }}
+    items:
+      - key: password
+        path: password
+- name: kafka-ca
+  secret:
+    secretName: {{ include "edgestream.kafkaCaSecret" $root }}
+    items:
+      - key: {{ $security.caKey }}
+        path: {{ $security.caKey }}
+{{- end -}}
 {{- end -}}
 
 {{/* Pod-level settings shared by every component. */}}
@@ -161,4 +233,38 @@ reason, on every workload:
 checkov.io/skip1: CKV_K8S_11=No CPU limits by design - CFS quotas throttle the Kafka clients' poll loops into latency spikes; requests reserve the CPU and memory limits bound the pods.
 checkov.io/skip2: CKV_K8S_43=The image is pinned by image.digest in production (values-production.yaml, filled from the image workflow); the default values serve development.
 checkov.io/skip3: CKV_K8S_15=Images are immutable (digest or release tag), so IfNotPresent pulls the same bytes as Always without a registry round trip per start on the edge link.
+{{- if and .Values.otel.endpoint .Values.otel.headersSecret }}
+checkov.io/skip4: CKV_K8S_35=The OTLP headers (otel.headersSecret) reach the OpenTelemetry exporter only through OTEL_EXPORTER_OTLP_HEADERS, which has no file form; the Kafka password is mounted as a file.
+{{- end }}
+{{- end -}}
+
+{{/* Tracing settings of a component (docs/tracing.md); none while
+otel.endpoint is empty, which leaves tracing off. (list $root $component) */}}
+{{- define "edgestream.otelEnv" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $otel := $root.Values.otel -}}
+{{- if $otel.endpoint -}}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $otel.endpoint | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ printf "edgestream-%s" $component | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $otel.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $otel.samplerArg | quote }}
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: "k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE)"
+{{- with $otel.headersSecret }}
+- name: OTEL_EXPORTER_OTLP_HEADERS
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: headers
+{{- end }}
+{{- end -}}
 {{- end -}}
