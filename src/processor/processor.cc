@@ -171,11 +171,12 @@ Status Processor::start() {
                              config_.kafka_overrides.end());
 
   // message.max.bytes can only be set when a client is created, so a
-  // short-lived client with the producer's connection settings (not its
-  // transactional id) finds the topics and reads their size limit first.
+  // short-lived client with the producer's connection settings (without its
+  // transactional id and idempotence, which would register a producer id)
+  // finds the topics and reads their size limit first.
   kafka::Properties admin_properties;
   for (const auto& [key, value] : producer_properties) {
-    if (key != "transactional.id") admin_properties.emplace_back(key, value);
+    if (key != "transactional.id" && key != "enable.idempotence") admin_properties.emplace_back(key, value);
   }
   auto admin_conf = kafka::make_conf(admin_properties);
   if (!admin_conf) return admin_conf.error();
