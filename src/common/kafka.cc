@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <thread>
 
 namespace edgestream::kafka {
@@ -78,6 +81,96 @@ rd_kafka_resp_err_t produce_copy(rd_kafka_t* producer, const std::string& topic,
   }
   KafkaError error{rd_kafka_produceva(producer, fields.data(), count)};
   return error ? rd_kafka_error_code(error.get()) : RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+size_t headers_wire_bytes(const rd_kafka_headers_t* headers) {
+  if (headers == nullptr) return 0;
+  size_t total = 0;
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t value_size = 0;
+  for (size_t index = 0;
+       rd_kafka_header_get_all(headers, index, &name, &value, &value_size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++index) {
+    total += header_wire_bytes(std::strlen(name), value_size);
+  }
+  return total;
+}
+
+namespace {
+struct AdminOptionsDeleter {
+  void operator()(rd_kafka_AdminOptions_t* options) const { rd_kafka_AdminOptions_destroy(options); }
+};
+struct ConfigResourceDeleter {
+  void operator()(rd_kafka_ConfigResource_t* resource) const { rd_kafka_ConfigResource_destroy(resource); }
+};
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* event) const { rd_kafka_event_destroy(event); }
+};
+}  // namespace
+
+Result<int64_t> max_message_bytes(rd_kafka_t* client, const std::vector<std::string>& topics,
+                                  int timeout_ms) {
+  auto failed = [&topics](const std::string& why) {
+    std::string names;
+    for (const auto& topic : topics) names += (names.empty() ? "" : ", ") + topic;
+    return Error(ErrorKind::kRetriable, "reading max.message.bytes of " + names + ": " + why +
+                                            "; check that the brokers are reachable and that this "
+                                            "client may describe the topics' configuration");
+  };
+  std::vector<std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter>> owned;
+  std::vector<rd_kafka_ConfigResource_t*> resources;
+  for (const auto& topic : topics) {
+    owned.emplace_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
+    resources.push_back(owned.back().get());
+  }
+  std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+      rd_kafka_AdminOptions_new(client, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS));
+  std::array<char, 512> error_text{};
+  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, error_text.data(),
+                                                error_text.size()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return failed(error_text.data());
+  }
+  Queue queue(rd_kafka_queue_new(client));
+  rd_kafka_DescribeConfigs(client, resources.data(), resources.size(), options.get(), queue.get());
+  // The request's own timeout answers first; the margin only guards a lost reply.
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(rd_kafka_queue_poll(queue.get(), timeout_ms + 1000));
+  if (!event) return failed("no answer within " + std::to_string(timeout_ms) + " ms");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return failed(rd_kafka_event_error_string(event.get()));
+  }
+  const rd_kafka_DescribeConfigs_result_t* result = rd_kafka_event_DescribeConfigs_result(event.get());
+  size_t resource_count = 0;
+  const rd_kafka_ConfigResource_t** described =
+      rd_kafka_DescribeConfigs_result_resources(result, &resource_count);
+  std::optional<int64_t> smallest;
+  for (size_t i = 0; i < resource_count; ++i) {
+    const rd_kafka_ConfigResource_t* resource = described[i];
+    if (rd_kafka_ConfigResource_error(resource) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return failed(std::string(rd_kafka_ConfigResource_name(resource)) + ": " +
+                    rd_kafka_ConfigResource_error_string(resource));
+    }
+    size_t entry_count = 0;
+    const rd_kafka_ConfigEntry_t** entries = rd_kafka_ConfigResource_configs(resource, &entry_count);
+    bool found = false;
+    for (size_t j = 0; j < entry_count; ++j) {
+      if (std::strcmp(rd_kafka_ConfigEntry_name(entries[j]), "max.message.bytes") != 0) continue;
+      const char* value = rd_kafka_ConfigEntry_value(entries[j]);
+      char* end = nullptr;
+      long long bytes = value == nullptr ? -1 : std::strtoll(value, &end, 10);
+      if (value == nullptr || *end != '\0' || bytes <= 0) {
+        return failed(std::string(rd_kafka_ConfigResource_name(resource)) + " has max.message.bytes '" +
+                      (value == nullptr ? "" : value) + "'");
+      }
+      smallest = std::min<int64_t>(smallest.value_or(bytes), bytes);
+      found = true;
+    }
+    if (!found) {
+      return failed(std::string(rd_kafka_ConfigResource_name(resource)) + " has no max.message.bytes entry");
+    }
+  }
+  if (!smallest || resource_count != topics.size()) return failed("the broker described no topic");
+  return *smallest;
 }
 
 Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms) {

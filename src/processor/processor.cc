@@ -13,6 +13,7 @@
 #include "edgestream/common/shutdown.h"
 #include "edgestream/common/timestamp.h"
 #include "edgestream/common/tracing.h"
+#include "edgestream/processor/dead_letter.h"
 #include "edgestream/processor/reading.h"
 #include "processor_metrics.h"
 
@@ -51,6 +52,10 @@ struct InputPartition {
 struct MergerPartition {
   PartialMerger merger;
   int64_t next_offset = kNoOffset;
+  // Batches below this offset were consumed before the last commit (they are
+  // replayed to rebuild pending windows): an undecodable one among them was
+  // dead-lettered then and is not dead-lettered again.
+  int64_t replay_until = kNoOffset;
 };
 
 void set_metadata(rd_kafka_topic_partition_t& partition, const std::string& text) {
@@ -84,7 +89,19 @@ class Processor {
   Status process_partial(const rd_kafka_message_t& message, MergerPartition& state);
   Status produce(const std::string& topic, int32_t partition, std::string_view key,
                  std::string_view value, rd_kafka_headers_t* headers = nullptr);
+  // Produces `message` to the dead-letter topic in the open transaction, with
+  // headers naming `reason`, `detail` and where it came from (added to
+  // `headers`, which may already hold trace context). A copy larger than the
+  // record size limit is cut to fit and counted (dead_letter.h), so a record
+  // never fails its transaction for its size.
+  Status dead_letter(const rd_kafka_message_t& message, const char* reason, std::string_view detail,
+                     kafka::Headers headers);
   Status ensure_transaction();
+  // Reads the smallest max.message.bytes of the topics the producer writes
+  // and sets the producer's message.max.bytes and batch.size to match (ahead
+  // of the overrides, so an explicit kafka setting still wins); sets
+  // record_limit_bytes_.
+  Status align_record_limit(rd_kafka_t* admin, kafka::Properties& producer_properties);
   // Closes ready windows, produces their results, sends offsets and commits.
   Status commit();
   Status handle(const Error& error);
@@ -106,6 +123,10 @@ class Processor {
   // callback that runs while the consumer closes still commits through it.
   kafka::Handle producer_;
   kafka::Handle consumer_;
+  // The most the producer and the broker accept for one record: the
+  // producer's message.max.bytes, at most the smallest max.message.bytes of
+  // the topics it writes minus the batch header.
+  size_t record_limit_bytes_ = 0;
   RecordParser parser_;
   std::map<int32_t, InputPartition> inputs_;
   std::optional<MergerPartition> merger_;
@@ -148,22 +169,31 @@ Status Processor::start() {
   };
   producer_properties.insert(producer_properties.end(), config_.kafka_overrides.begin(),
                              config_.kafka_overrides.end());
-  auto producer_conf = kafka::make_conf(producer_properties);
-  if (!producer_conf) return producer_conf.error();
-  auto producer = kafka::make_client(RD_KAFKA_PRODUCER, std::move(producer_conf).value());
-  if (!producer) return producer.error();
-  producer_ = std::move(producer).value();
+
+  // message.max.bytes can only be set when a client is created, so a
+  // short-lived client with the producer's connection settings (without its
+  // transactional id and idempotence, which would register a producer id)
+  // finds the topics and reads their size limit first.
+  kafka::Properties admin_properties;
+  for (const auto& [key, value] : producer_properties) {
+    if (key != "transactional.id" && key != "enable.idempotence") admin_properties.emplace_back(key, value);
+  }
+  auto admin_conf = kafka::make_conf(admin_properties);
+  if (!admin_conf) return admin_conf.error();
+  auto admin_client = kafka::make_client(RD_KAFKA_PRODUCER, std::move(admin_conf).value());
+  if (!admin_client) return admin_client.error();
+  kafka::Handle admin = std::move(admin_client).value();
 
   for (const std::string& topic : {config_.output_topic, config_.dead_letter_topic}) {
-    auto count = kafka::wait_for_topic(producer_.get(), topic,
+    auto count = kafka::wait_for_topic(admin.get(), topic,
                                         static_cast<int>(config_.startup_timeout.count()));
     if (!count) return count.error().with_context("cannot reach Kafka at " + config_.bootstrap_servers);
   }
-  auto inputs = kafka::wait_for_topic(producer_.get(), config_.input_topic,
+  auto inputs = kafka::wait_for_topic(admin.get(), config_.input_topic,
                                        static_cast<int>(config_.startup_timeout.count()));
   if (!inputs) return inputs.error().with_context("cannot reach Kafka at " + config_.bootstrap_servers);
   input_partitions_ = inputs.value();
-  auto partials = kafka::wait_for_topic(producer_.get(), config_.partials_topic,
+  auto partials = kafka::wait_for_topic(admin.get(), config_.partials_topic,
                                          static_cast<int>(config_.startup_timeout.count()));
   if (!partials) return partials.error();
   if (partials.value() != 1) {
@@ -171,6 +201,13 @@ Status Processor::start() {
                  "topic '" + config_.partials_topic + "' has " + std::to_string(partials.value()) +
                      " partitions; it needs exactly 1 so one instance merges each window");
   }
+  if (auto status = align_record_limit(admin.get(), producer_properties); !status) return status;
+  admin.reset();
+  auto producer_conf = kafka::make_conf(producer_properties);
+  if (!producer_conf) return producer_conf.error();
+  auto producer = kafka::make_client(RD_KAFKA_PRODUCER, std::move(producer_conf).value());
+  if (!producer) return producer.error();
+  producer_ = std::move(producer).value();
 
   // Aborts any transaction a previous incarnation of this instance left open.
   if (kafka::KafkaError error{rd_kafka_init_transactions(producer_.get(), kBrokerCallTimeoutMs)}) {
@@ -218,6 +255,38 @@ Status Processor::start() {
   return Status::success();
 }
 
+Status Processor::align_record_limit(rd_kafka_t* admin, kafka::Properties& producer_properties) {
+  auto broker_limit = kafka::max_message_bytes(
+      admin, {config_.output_topic, config_.dead_letter_topic, config_.partials_topic},
+      static_cast<int>(config_.startup_timeout.count()));
+  if (!broker_limit) return broker_limit.error();
+  // librdkafka counts records only; the broker counts the batch header too.
+  const int64_t records_limit = broker_limit.value() - static_cast<int64_t>(kafka::kRecordBatchOverheadBytes);
+  // librdkafka's default batch.size; smaller when the broker's limit is.
+  constexpr int64_t kDefaultBatchBytes = 1'000'000;
+  auto first_override = producer_properties.end() - static_cast<std::ptrdiff_t>(config_.kafka_overrides.size());
+  producer_properties.insert(first_override,
+                             {{"message.max.bytes", std::to_string(records_limit)},
+                              {"batch.size", std::to_string(std::min(records_limit, kDefaultBatchBytes))}});
+  int64_t producer_limit = records_limit;
+  for (const auto& [key, value] : producer_properties) {  // the last setting wins, as in make_conf
+    if (key == "message.max.bytes") producer_limit = std::strtoll(value.c_str(), nullptr, 10);
+  }
+  const int64_t limit = std::min(producer_limit, records_limit);
+  if (limit < static_cast<int64_t>(kMinRecordLimitBytes)) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "records of at most " + std::to_string(limit) + " bytes fit " + config_.output_topic + ", " +
+                     config_.dead_letter_topic + " and " + config_.partials_topic + " (max.message.bytes " +
+                     std::to_string(broker_limit.value()) + ", message.max.bytes " +
+                     std::to_string(producer_limit) + "); dead letters need at least " +
+                     std::to_string(kMinRecordLimitBytes) + ": raise the topics' max.message.bytes");
+  }
+  record_limit_bytes_ = static_cast<size_t>(limit);
+  kLog.info("records up to ", record_limit_bytes_, " bytes (topics' max.message.bytes ", broker_limit.value(),
+            " minus the batch header); larger dead letters are cut to fit");
+  return Status::success();
+}
+
 Status Processor::restore(rd_kafka_topic_partition_list_t* partitions) {
   if (auto err = rd_kafka_committed(consumer_.get(), partitions, kBrokerCallTimeoutMs); err) {
     return Error(ErrorKind::kRetriable,
@@ -246,10 +315,11 @@ Status Processor::restore(rd_kafka_topic_partition_list_t* partitions) {
     } else if (config_.partials_topic == partition.topic) {
       auto checkpoint = committed >= 0 ? decode_merger_checkpoint(metadata) : std::nullopt;
       if (checkpoint) {
-        merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_, *checkpoint), kNoOffset});
+        merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_, *checkpoint), kNoOffset,
+                                        committed});
         partition.offset = checkpoint->replay_from;
       } else {
-        merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_), kNoOffset});
+        merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_), kNoOffset, kNoOffset});
         if (committed < 0) partition.offset = RD_KAFKA_OFFSET_BEGINNING;
       }
       kLog.info(partition.topic, "/", partition.partition, ": merging partial aggregates from offset ",
@@ -304,7 +374,10 @@ Status Processor::ensure_transaction() {
 
 Status Processor::produce(const std::string& topic, int32_t partition, std::string_view key,
                           std::string_view value, rd_kafka_headers_t* headers) {
-  if (auto status = ensure_transaction(); !status) return status;
+  if (auto status = ensure_transaction(); !status) {
+    if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not handed to librdkafka
+    return status;
+  }
   while (true) {
     rd_kafka_resp_err_t err = kafka::produce_copy(producer_.get(), topic, partition, key, value, headers);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -323,6 +396,47 @@ Status Processor::produce(const std::string& topic, int32_t partition, std::stri
     }
     return Error(ErrorKind::kAbort, "producing to " + topic + ": " + rd_kafka_err2str(err));
   }
+}
+
+Status Processor::dead_letter(const rd_kafka_message_t& message, const char* reason, std::string_view detail,
+                              kafka::Headers headers) {
+  auto add = [&headers](const char* name, std::string_view value) {
+    rd_kafka_header_add(headers.get(), name, -1, value.data(), static_cast<ssize_t>(value.size()));
+  };
+  add(kHeaderReason, reason);
+  add(kHeaderDetail, detail);
+  add(kHeaderSourceTopic, rd_kafka_topic_name(message.rkt));
+  add(kHeaderSourcePartition, std::to_string(message.partition));
+  add(kHeaderSourceOffset, std::to_string(message.offset));
+  std::string_view key(static_cast<const char*>(message.key), message.key ? message.key_len : 0);
+  std::string_view value(static_cast<const char*>(message.payload), message.payload ? message.len : 0);
+
+  std::string key_bytes = std::to_string(key.size());
+  std::string value_bytes = std::to_string(value.size());
+  size_t truncation_header_bytes = kafka::header_wire_bytes(std::strlen(kHeaderTruncated), 4) +
+                                   kafka::header_wire_bytes(std::strlen(kHeaderOriginalKeyBytes), key_bytes.size()) +
+                                   kafka::header_wire_bytes(std::strlen(kHeaderOriginalValueBytes), value_bytes.size());
+  auto plan = plan_dead_letter(record_limit_bytes_, key.size(), value.size(),
+                               kafka::headers_wire_bytes(headers.get()), truncation_header_bytes);
+  if (!plan) {
+    // Start-up refuses limits this small; reaching this is a bug.
+    return Error(ErrorKind::kFatal, std::string("dead letter of ") + rd_kafka_topic_name(message.rkt) + "/" +
+                                        std::to_string(message.partition) + " offset " +
+                                        std::to_string(message.offset) + ": its headers alone exceed " +
+                                        std::to_string(record_limit_bytes_) + " bytes");
+  }
+  if (plan->truncated) {
+    add(kHeaderTruncated, "true");
+    add(kHeaderOriginalKeyBytes, key_bytes);
+    add(kHeaderOriginalValueBytes, value_bytes);
+    ++metrics_->staged().dead_letters_truncated;
+    kLog.warn(rd_kafka_topic_name(message.rkt), "/", message.partition, " offset ", message.offset, ": ",
+              reason, " record of ", value.size(), " bytes does not fit the dead-letter topic with its headers; ",
+              "dead-lettering its first ", plan->value_bytes, " bytes");
+  }
+  // Otherwise unchanged payload and key, so the record can be fixed and replayed.
+  return produce(config_.dead_letter_topic, RD_KAFKA_PARTITION_UA, key.substr(0, plan->key_bytes),
+                 value.substr(0, plan->value_bytes), headers.release());
 }
 
 Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition& state) {
@@ -367,20 +481,8 @@ Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition&
     if (span.recording()) {
       span.set("edgestream.outcome", std::string("dead_lettered")).set("edgestream.reason", std::string(to_string(parsed.reason)));
     }
-    rd_kafka_headers_t* headers = traced(rd_kafka_headers_new(6));
-    auto add = [headers](const char* name, std::string_view value) {
-      rd_kafka_header_add(headers, name, -1, value.data(), static_cast<ssize_t>(value.size()));
-    };
-    std::string partition_text = std::to_string(message.partition);
-    std::string offset_text = std::to_string(offset);
-    add("edgestream.reason", to_string(parsed.reason));
-    add("edgestream.detail", parsed.detail);
-    add("edgestream.source.topic", config_.input_topic);
-    add("edgestream.source.partition", partition_text);
-    add("edgestream.source.offset", offset_text);
-    std::string_view key(static_cast<const char*>(message.key), message.key_len);
-    // Unchanged payload and key, so the record can be fixed and replayed.
-    return produce(config_.dead_letter_topic, RD_KAFKA_PARTITION_UA, key, payload, headers);
+    return dead_letter(message, to_string(parsed.reason), parsed.detail,
+                       kafka::Headers(traced(rd_kafka_headers_new(9))));
   }
 
   if (span.recording()) {
@@ -427,11 +529,19 @@ Status Processor::process_partial(const rd_kafka_message_t& message, MergerParti
   std::string_view payload(static_cast<const char*>(message.payload), message.len);
   auto batch = decode_partial_batch(payload);
   if (!batch) {
-    // Only this program writes the topic: an unreadable batch is a bug or a
-    // foreign writer. Skipping it would silently change aggregates.
-    return Error(ErrorKind::kFatal, config_.partials_topic + "/0 offset " +
-                                        std::to_string(message.offset) +
-                                        ": not a partial-aggregate batch; is another program writing this topic?");
+    // Only this program writes the topic: an unreadable batch is a bug, a
+    // foreign writer or an incompatible version. Stopping would crash-loop
+    // on the same record and hold every fleet aggregate back; skipping it
+    // silently would hide that aggregates may miss its partials. It goes to
+    // the dead-letter topic, counted and alerted on, and merging carries on.
+    if (message.offset < state.replay_until) return Status::success();  // dead-lettered before
+    kLog.error(config_.partials_topic, "/", message.partition, " offset ", message.offset,
+               ": not a partial-aggregate batch this version can read; dead-lettered to ",
+               config_.dead_letter_topic, " (fleet aggregates of its windows may miss its partials)");
+    ++metrics_->staged().dead_lettered[InvalidReason::kPartialBatchUndecodable];
+    return dead_letter(message, to_string(InvalidReason::kPartialBatchUndecodable),
+                       "not a partial-aggregate batch this processor version can read",
+                       kafka::Headers(rd_kafka_headers_new(8)));
   }
   state.merger.add(*batch, message.offset, std::chrono::steady_clock::now());
   return Status::success();

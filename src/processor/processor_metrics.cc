@@ -57,6 +57,12 @@ ProcessorMetrics::ProcessorMetrics(prometheus::Registry& registry, const std::st
                          .Name("edgestream_processor_records_dead_lettered_total")
                          .Help("Invalid records sent to the dead-letter topic, by reason")
                          .Register(registry)),
+      dead_letters_truncated_(prometheus::BuildCounter()
+                                  .Name("edgestream_processor_dead_letters_truncated_total")
+                                  .Help("Dead letters cut to fit the dead-letter topic's record size limit "
+                                        "(the original sizes are in their headers)")
+                                  .Register(registry)
+                                  .Add({})),
       late_(prometheus::BuildCounter()
                 .Name("edgestream_processor_records_late_total")
                 .Help("Kept readings whose window had already closed (published, not aggregated)")
@@ -90,7 +96,7 @@ ProcessorMetrics::ProcessorMetrics(prometheus::Registry& registry, const std::st
         InvalidReason::kNotAnObject, InvalidReason::kMissingField, InvalidReason::kWrongType,
         InvalidReason::kInvalidDeviceId, InvalidReason::kInvalidTimestamp,
         InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange,
-        InvalidReason::kTemperatureBelowAbsoluteZero}) {
+        InvalidReason::kTemperatureBelowAbsoluteZero, InvalidReason::kPartialBatchUndecodable}) {
     dead_lettered_.Add({{"reason", to_string(reason)}});
   }
 }
@@ -105,6 +111,7 @@ void ProcessorMetrics::transaction_committed() {
   add(out_aggregate_, staged_.aggregates_out);
   add(out_device_aggregate_, staged_.device_aggregates_out);
   add(late_, staged_.late);
+  add(dead_letters_truncated_, staged_.dead_letters_truncated);
   add(rejected_status_, staged_.rejected[0]);
   add(rejected_temperature_, staged_.rejected[1]);
   for (const auto& [reason, count] : staged_.dead_lettered) {

@@ -42,6 +42,7 @@ struct StagedCounts {
   int64_t late = 0;
   std::array<int64_t, 2> rejected{};  // by FilterVerdict - 1
   std::map<InvalidReason, int64_t> dead_lettered;
+  int64_t dead_letters_truncated = 0;
 };
 
 class ProcessorMetrics {
@@ -78,6 +79,7 @@ class ProcessorMetrics {
   prometheus::Counter& rejected_status_;
   prometheus::Counter& rejected_temperature_;
   prometheus::Family<prometheus::Counter>& dead_lettered_;
+  prometheus::Counter& dead_letters_truncated_;
   prometheus::Counter& late_;
   prometheus::Histogram& event_latency_;
   prometheus::Histogram& processing_latency_;

@@ -157,6 +157,8 @@ const char* to_string(InvalidReason reason) {
       return "humidity_out_of_range";
     case InvalidReason::kTemperatureBelowAbsoluteZero:
       return "temperature_below_absolute_zero";
+    case InvalidReason::kPartialBatchUndecodable:
+      return "partial_batch_undecodable";
   }
   return "unknown";
 }

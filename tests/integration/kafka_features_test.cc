@@ -102,13 +102,20 @@ Event admin_result(rd_kafka_t* client, rd_kafka_event_type_t expected,
   return event;
 }
 
-// Creates a topic (one replica) and waits for the broker's answer.
+// Creates a topic (one replica, `config` as its topic settings) and waits
+// for the broker's answer.
 ::testing::AssertionResult create_topic(rd_kafka_t* client, const std::string& topic,
-                                        int partitions) {
+                                        int partitions, const Properties& config = {}) {
   std::array<char, 256> error_text{};
   rd_kafka_NewTopic_t* new_topic = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1,
                                                           error_text.data(), error_text.size());
   if (new_topic == nullptr) return ::testing::AssertionFailure() << error_text.data();
+  for (const auto& [key, value] : config) {
+    if (rd_kafka_NewTopic_set_config(new_topic, key.c_str(), value.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_NewTopic_destroy(new_topic);
+      return ::testing::AssertionFailure() << "topic setting " << key;
+    }
+  }
   Event event = admin_result(client, RD_KAFKA_EVENT_CREATETOPICS_RESULT, [&](rd_kafka_queue_t* q) {
     rd_kafka_CreateTopics(client, &new_topic, 1, nullptr, q);
   });
@@ -158,9 +165,9 @@ class KafkaFeatures : public ::testing::Test {
     for (const auto& topic : topics_) delete_topic(admin_.get(), topic);
   }
 
-  std::string fresh_topic(const std::string& what, int partitions) {
+  std::string fresh_topic(const std::string& what, int partitions, const Properties& config = {}) {
     std::string topic = unique_name(what);
-    EXPECT_TRUE(create_topic(admin_.get(), topic, partitions));
+    EXPECT_TRUE(create_topic(admin_.get(), topic, partitions, config));
     topics_.push_back(topic);
     return topic;
   }
@@ -308,6 +315,32 @@ TEST_F(KafkaFeatures, TransactionsCommitAndAbortSeenThroughReadCommittedGroup) {
   const std::vector<std::string> expected = {"committed-a-0", "committed-a-1", "committed-a-2",
                                              "committed-b-0", "committed-b-1"};
   EXPECT_EQ(consume_committed(bootstrap_, topic, unique_name("group")), expected);
+}
+
+}  // namespace
+}  // namespace edgestream::kafka
+
+namespace edgestream::kafka {
+namespace {
+
+// The processor sizes its producer and its dead letters from this.
+TEST_F(KafkaFeatures, MaxMessageBytesIsTheSmallestLimitOfTheTopics) {
+  std::string small = fresh_topic("limit-small", 1, {{"max.message.bytes", "200000"}});
+  std::string plain = fresh_topic("limit-default", 1);
+  for (const auto& topic : {small, plain}) ASSERT_TRUE(wait_for_topic(admin_.get(), topic, kTimeoutMs).ok());
+
+  auto both = max_message_bytes(admin_.get(), {plain, small}, kTimeoutMs);
+  ASSERT_TRUE(both.ok()) << both.error().message();
+  EXPECT_EQ(both.value(), 200'000);
+  // A topic without its own setting has the broker's message.max.bytes:
+  // Kafka's default, 1 MiB + 12 bytes, as the stack sets none.
+  auto broker_default = max_message_bytes(admin_.get(), {plain}, kTimeoutMs);
+  ASSERT_TRUE(broker_default.ok()) << broker_default.error().message();
+  EXPECT_EQ(broker_default.value(), 1'048'588);
+
+  auto absent = max_message_bytes(admin_.get(), {unique_name("absent")}, kTimeoutMs);
+  ASSERT_FALSE(absent.ok());
+  EXPECT_NE(absent.error().message().find("max.message.bytes"), std::string::npos) << absent.error().message();
 }
 
 }  // namespace

@@ -103,18 +103,30 @@ def flush_records(ms):
     return [(p, reading(f"flush{p}", ms, 20.0)) for p in range(PARTITIONS)]
 
 
-def produce(bootstrap, topic, records):
-    """records: (partition, dict-or-bytes). Keys are device ids for readings."""
+def produce(bootstrap, topic, records, settings=None):
+    """records: (partition, dict-or-bytes). Keys are device ids for readings.
+    `settings`: extra librdkafka producer settings (e.g. message.max.bytes).
+    Returns each record's offset, in the order of `records`."""
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
-                         "linger.ms": 5})
-    for partition, record in records:
+                         "linger.ms": 5, **(settings or {})})
+    offsets = [None] * len(records)
+
+    def delivered(index):
+        def report(error, message):
+            if error is None:
+                offsets[index] = message.offset()
+        return report
+
+    for index, (partition, record) in enumerate(records):
         if isinstance(record, dict):
             producer.produce(topic, json.dumps(record).encode(), key=record["device_id"].encode(),
-                             partition=partition)
+                             partition=partition, on_delivery=delivered(index))
         else:
-            producer.produce(topic, record, key=b"bad", partition=partition)
+            producer.produce(topic, record, key=b"bad", partition=partition, on_delivery=delivered(index))
         producer.poll(0)
     assert producer.flush(60) == 0, "records not delivered to the broker"
+    assert None not in offsets, "a record was not acknowledged"
+    return offsets
 
 
 def kept(record):
@@ -276,13 +288,13 @@ def kill_leftovers():
 class ProcessorProcess:
     """One edgestream-processor instance on the test's topics."""
 
-    def __init__(self, bin_dir, topics, instance, log_dir, idle_timeout_s=600, extra=()):
+    def __init__(self, bin_dir, topics, instance, log_dir, idle_timeout_s=600, extra=(), metrics_address=""):
         self.command = [
             os.path.join(bin_dir, "edgestream-processor"),
             "--bootstrap-servers", topics.bootstrap, "--instance-id", instance,
             "--input-topic", topics.raw, "--output-topic", topics.processed,
             "--dead-letter-topic", topics.dlq, "--partials-topic", topics.partials,
-            "--group-id", topics.group, "--metrics-address", "",
+            "--group-id", topics.group, "--metrics-address", metrics_address,
             "--commit-interval-ms", "100", "--idle-timeout-seconds", str(idle_timeout_s), *extra]
         self.log_path = os.path.join(log_dir, f"processor-{instance}.log")
         self.process = None

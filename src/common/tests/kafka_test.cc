@@ -36,5 +36,14 @@ TEST(MakeClient, ProducerFromValidConf) {
   EXPECT_TRUE(client.ok());
 }
 
+TEST(HeadersWireBytes, SumsEveryHeaderWithBothLengthPrefixes) {
+  EXPECT_EQ(headers_wire_bytes(nullptr), 0u);
+  Headers headers(rd_kafka_headers_new(2));
+  rd_kafka_header_add(headers.get(), "edgestream.reason", -1, "too_large", 9);
+  rd_kafka_header_add(headers.get(), "empty", -1, nullptr, 0);
+  // 17 + 9 and 5 + 0 bytes of names and values, 5 bytes per length prefix.
+  EXPECT_EQ(headers_wire_bytes(headers.get()), (5 + 17 + 5 + 9) + (5 + 5 + 5 + 0u));
+}
+
 }  // namespace
 }  // namespace edgestream::kafka

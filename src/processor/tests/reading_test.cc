@@ -324,7 +324,7 @@ TEST(RecordParser, EveryReasonHasADistinctLabel) {
                       InvalidReason::kNotAnObject, InvalidReason::kMissingField, InvalidReason::kWrongType,
                       InvalidReason::kInvalidDeviceId, InvalidReason::kInvalidTimestamp,
                       InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange,
-                      InvalidReason::kTemperatureBelowAbsoluteZero}) {
+                      InvalidReason::kTemperatureBelowAbsoluteZero, InvalidReason::kPartialBatchUndecodable}) {
     labels.emplace_back(to_string(reason));
   }
   std::sort(labels.begin(), labels.end());

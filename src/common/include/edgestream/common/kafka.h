@@ -4,6 +4,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,6 +50,23 @@ using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 
 using Properties = std::vector<std::pair<std::string, std::string>>;
 
+// Framing Kafka adds around records, which the size limits count.
+// The broker checks each record batch against the topic's max.message.bytes:
+// the whole batch, including its 61-byte header (base offset, length, leader
+// epoch, magic, CRC, attributes, last offset delta, two timestamps, producer
+// id, epoch, base sequence, record count).
+inline constexpr size_t kRecordBatchOverheadBytes = 61;
+// librdkafka checks each record against the producer's message.max.bytes as
+// key + value + headers + this bound on the v2 record framing (varint length,
+// attributes, timestamp and offset deltas, key and value lengths, header
+// count), and fills a batch with records up to that total.
+inline constexpr size_t kRecordOverheadBytes = 36;
+// Wire bytes of one record header: two varint lengths (at most 5 bytes each
+// for the sizes a record can have), the name and the value.
+inline constexpr size_t header_wire_bytes(size_t name_bytes, size_t value_bytes) {
+  return 5 + name_bytes + 5 + value_bytes;
+}
+
 // Builds a conf from properties applied in order (later ones win). An unknown
 // key or bad value is an kInvalidConfig error that names the key.
 Result<Conf> make_conf(const Properties& properties);
@@ -71,6 +90,15 @@ Error classify(const rd_kafka_error_t* error, const std::string& context);
 rd_kafka_resp_err_t produce_copy(rd_kafka_t* producer, const std::string& topic, int32_t partition,
                                  std::string_view key, std::string_view value,
                                  rd_kafka_headers_t* headers = nullptr);
+
+// Upper bound of the wire bytes of every header in `headers` (may be null).
+size_t headers_wire_bytes(const rd_kafka_headers_t* headers);
+
+// The smallest effective `max.message.bytes` of `topics` (the topic's own
+// setting, or the broker's `message.max.bytes` it defaults to), from a
+// DescribeConfigs request bounded by timeout. Any client handle can ask.
+Result<int64_t> max_message_bytes(rd_kafka_t* client, const std::vector<std::string>& topics,
+                                  int timeout_ms);
 
 // Number of partitions of a topic, from a metadata request bounded by timeout.
 Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms);

@@ -38,6 +38,9 @@ enum class InvalidReason {
   kNonFiniteNumber,     // temperature/humidity NaN, ±inf or out of double range
   kHumidityOutOfRange,  // humidity outside [0, 100]
   kTemperatureBelowAbsoluteZero,  // temperature below -273.15 °C: no sensor reads that
+  // Not a raw-data record: a `processor-partials` record the merger cannot
+  // decode (foreign writer, incompatible version, out-of-range values).
+  kPartialBatchUndecodable,
 };
 const char* to_string(InvalidReason reason);
 
