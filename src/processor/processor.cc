@@ -85,7 +85,11 @@ void set_metadata(rd_kafka_topic_partition_t& partition, const std::string& text
 
 std::string_view metadata_of(const rd_kafka_topic_partition_t& partition) {
   if (partition.metadata == nullptr) return {};
-  return {static_cast<const char*>(partition.metadata), partition.metadata_size};
+  std::string_view text(static_cast<const char*>(partition.metadata), partition.metadata_size);
+  // Clients that take metadata as a C string (confluent-kafka-python) commit
+  // its terminating NUL too; an operator's hand-written checkpoint must still read.
+  if (!text.empty() && text.back() == '\0') text.remove_suffix(1);
+  return text;
 }
 
 class Processor {
@@ -462,7 +466,9 @@ Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition&
   buffer_.clear();
   encode_reading(buffer_, parsed.reading);
   ++staged.readings_out;
-  auto now = std::chrono::system_clock::now();
+  // In milliseconds: the system clock counts nanoseconds, which cannot hold
+  // the distance to a reading stamped in year 0001 (±292 years).
+  const EventTime now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
   metrics_->event_latency().observe(
       std::chrono::duration<double>(now - parsed.reading.timestamp).count());
   rd_kafka_timestamp_type_t timestamp_type;
