@@ -226,7 +226,8 @@ class Output:
 def assert_aggregate_matches(record, values, start, window_ms):
     assert record["window_start"] == from_ms(start)
     assert record["window_end"] == from_ms(start + window_ms)
-    assert record["count"] == len(values)
+    assert record["count"] == len(values), \
+        f"window {from_ms(start)}: {record['count']} readings aggregated, {len(values)} expected"
     assert record["temperature_min"] == min(values)
     assert record["temperature_max"] == max(values)
     assert math.isclose(record["temperature_avg"], sum(values) / len(values), rel_tol=1e-12)

@@ -100,6 +100,11 @@ def test_sigkill_of_the_instance_that_does_not_merge_keeps_every_aggregate_compl
     victim_partitions = sorted(p for t, p in current[f"edgestream-processor-{victim}"] if t == topics.raw)
     assert victim_partitions, current
 
+    # Kill 40-50 s into a minute: the dead member's partitions then move
+    # (session timeout, 45 s) only after that minute has ended everywhere
+    # else, so the minute is complete only if the merger waits for them. (A
+    # merger that calls them idle after 30 s of wall time finalises it early.)
+    wait_until(lambda: 40 <= now_ms() // 1000 % 60 < 50, 70, "40 s into a minute")
     killed_at = time.monotonic()
     instances[victim].kill9()
     # The same --instance-id: its transactional id fences the dead incarnation
