@@ -3,6 +3,7 @@ default settings under continuous current-time traffic; the one that does not
 merge is killed with -9 and restarted. Every minute's aggregate must equal the
 reference model's (processor_harness), with nothing finalised early, no
 correction and no reading lost or doubled."""
+import math
 import random
 import threading
 import time
@@ -11,8 +12,9 @@ import pytest
 
 from conftest import wait_until
 from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, Topics,
-                               assert_output_exact, committed_everything, flush_records,
-                               kill_leftovers, now_ms, produce, read_to_end, reading, to_ms)
+                               assert_output_exact, committed_everything, flush_records, from_ms,
+                               kill_leftovers, make_dataset, now_ms, produce, read_to_end, reading,
+                               to_ms)
 
 # Readings per second over all partitions: enough that every partition
 # progresses at every commit, little enough for the shared test machine.
@@ -139,3 +141,69 @@ def test_sigkill_of_the_instance_that_does_not_merge_keeps_every_aggregate_compl
     assert "finalised without a partition" not in logs
     assert "arrived after the minute was final" not in logs
 
+
+
+def test_minute_finalised_without_a_stalled_partition_is_counted_and_corrected(
+        bin_dir, stack_env, topics, tmp_path):
+    # The bounded wait: an instance stays dead longer than the maximum
+    # partition wait (10 s here). Its minutes are published without it, and
+    # when its partitions come back their share follows as
+    # aggregate_correction records: aggregate + corrections = the reference.
+    start_ms = to_ms("2024-12-26T10:00:00Z")
+    first = make_dataset(seed=41, records=3000, start_ms=start_ms, span_ms=3 * 60_000)
+    second = make_dataset(seed=42, records=3000, start_ms=start_ms + 3 * 60_000, span_ms=3 * 60_000)
+    second += flush_records(start_ms + 30 * 60_000)
+    expected = Expected(first + second)
+    wait = ("--max-partition-wait-seconds", "10")
+    instances = {name: ProcessorProcess(bin_dir, topics, name, str(tmp_path), extra=wait)
+                 for name in ("stall-a", "stall-b")}
+    instances["stall-a"].start()
+    wait_until(lambda: "merging partial aggregates" in full_log(instances["stall-a"]), 60,
+               "the first instance to take the partials topic")
+    instances["stall-b"].start()
+    wait_until(lambda: len(assignments(topics)) == 2 and all(assignments(topics).values()), 120,
+               "both instances to own partitions")
+    produce(topics.bootstrap, topics.raw, first)
+    wait_until(lambda: committed_everything(topics.bootstrap, topics.group, topics.raw), 120,
+               "the first half to be committed")
+
+    current = assignments(topics)
+    merger = next(client for client, parts in current.items() if (topics.partials, 0) in parts)
+    victim = next(name for name in instances if f"edgestream-processor-{name}" != merger)
+    survivor = next(name for name in instances if name != victim)
+    assert any(t == topics.raw for t, _ in current[f"edgestream-processor-{victim}"]), current
+    instances[victim].kill9()
+    produce(topics.bootstrap, topics.raw, second)
+    wait_until(lambda: "finalised without a partition" in full_log(instances[survivor]), 120,
+               "the merger to stop waiting for the dead instance's partitions")
+
+    instances[victim] = ProcessorProcess(bin_dir, topics, victim, str(tmp_path), extra=wait).start()
+
+    def complete():
+        for process in instances.values():
+            assert process.alive(), "processor died:\n" + process.tail()
+        if not committed_everything(topics.bootstrap, topics.group, topics.raw):
+            return False
+        output = Output(read_to_end(topics.bootstrap, topics.processed))
+        return set(output.aggregates) >= set(expected.aggregates) and output.corrections
+    wait_until(complete, 240, "the returning partitions' share as corrections")
+    for process in instances.values():
+        process.stop()
+
+    output = Output(read_to_end(topics.bootstrap, topics.processed))
+    assert set(output.aggregates) == set(expected.aggregates)
+    assert set(output.corrections) <= set(expected.aggregates)
+    incomplete = 0
+    for start, values in expected.aggregates.items():
+        assert len(output.aggregates[start]) == 1, f"{from_ms(start)} published twice"
+        aggregate = output.aggregates[start][0]
+        corrections = output.corrections.get(start, [])
+        incomplete += bool(corrections)
+        count = aggregate["count"] + sum(c["count"] for c in corrections)
+        total = aggregate["temperature_avg"] * aggregate["count"] + sum(c["temperature_sum"] for c in corrections)
+        assert count == len(values), f"{from_ms(start)}: {count} readings, {len(values)} expected"
+        assert math.isclose(total, sum(values), rel_tol=1e-9), from_ms(start)
+        assert min([aggregate["temperature_min"]] + [c["temperature_min"] for c in corrections]) == min(values)
+        assert max([aggregate["temperature_max"]] + [c["temperature_max"] for c in corrections]) == max(values)
+    assert incomplete >= 1  # the scenario did force a minute
+    assert output.readings == expected.readings
