@@ -618,8 +618,7 @@ std::vector<Aggregate> PartialMerger::take_final(WallTime now) {
     const Aggregate& aggregate = it->second.aggregate;
     // Forced when a stalled partition had not passed the window's end (a
     // window ending after the stalled watermark may lack its data).
-    if (stalled_at && (*stalled_at == EventTime::min() ||
-                       aggregate.window_start + config_.size > *stalled_at)) {
+    if (stalled_at && aggregate.window_start + config_.size > *stalled_at) {
       ++forced_windows_;
     }
     final_windows.push_back(aggregate);
