@@ -79,7 +79,13 @@ std::optional<EventTime> parse_rfc3339(std::string_view text) {
   if (pos != text.size()) return std::nullopt;
 
   auto local = sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + Millis{millis};
-  return time_point_cast<Millis>(local - minutes{offset_minutes});
+  EventTime utc = time_point_cast<Millis>(local - minutes{offset_minutes});
+  // Normalisation (a leap second, a zone offset) can leave the span RFC 3339
+  // can write: "9999-12-31T23:30:00-01:00" is in year 10000, and
+  // "0001-01-01T00:00:00+01:00" in year 0. Such a time could never be written
+  // back, so it is not a valid timestamp.
+  if (utc < kMinRfc3339Time || utc > kMaxRfc3339Time) return std::nullopt;
+  return utc;
 }
 
 void append_rfc3339(std::string& out, EventTime time) {

@@ -35,15 +35,26 @@ int main(int argc, char** argv) {
       ->envname("EDGESTREAM_PROCESSOR_PARTIALS_TOPIC")->capture_default_str();
   app.add_option("--group-id", config.group_id)->envname("EDGESTREAM_PROCESSOR_GROUP_ID")->capture_default_str();
   double window_seconds = 60, lateness_seconds = 5, idle_seconds = 30;
+  double future_skew_seconds =
+      std::chrono::duration<double>(config.windows.max_future_skew).count();
+  double partition_wait_seconds =
+      std::chrono::duration<double>(config.windows.max_partition_wait).count();
   int64_t commit_ms = config.commit_interval.count(), transaction_timeout_ms = config.transaction_timeout.count();
   app.add_option("--window-seconds", window_seconds, "Tumbling window size")
       ->envname("EDGESTREAM_PROCESSOR_WINDOW_SECONDS")->capture_default_str();
   app.add_option("--allowed-lateness-seconds", lateness_seconds,
                  "How far behind the newest event time a reading may be and still be aggregated")
       ->envname("EDGESTREAM_PROCESSOR_ALLOWED_LATENESS_SECONDS")->capture_default_str();
+  app.add_option("--max-future-skew-seconds", future_skew_seconds,
+                 "A reading stamped more than this after its record reached Kafka goes to the dead letters (timestamp_in_future)")
+      ->envname("EDGESTREAM_PROCESSOR_MAX_FUTURE_SKEW_SECONDS")->capture_default_str();
   app.add_option("--idle-timeout-seconds", idle_seconds,
-                 "Wall time after which a partition whose watermark does not advance stops holding windows open")
+                 "Wall time without progress after which a partition with nothing waiting in the broker stops holding windows open")
       ->envname("EDGESTREAM_PROCESSOR_IDLE_TIMEOUT_SECONDS")->capture_default_str();
+  app.add_option("--max-partition-wait-seconds", partition_wait_seconds,
+                 "Wall time a partition with unprocessed input may hold fleet aggregates without progress "
+                 "before they are finalised without it (counted; its data follows as corrections)")
+      ->envname("EDGESTREAM_PROCESSOR_MAX_PARTITION_WAIT_SECONDS")->capture_default_str();
   app.add_option("--commit-interval-ms", commit_ms, "Transaction length")
       ->envname("EDGESTREAM_PROCESSOR_COMMIT_INTERVAL_MS")->capture_default_str();
   app.add_option("--transaction-timeout-ms", transaction_timeout_ms)
@@ -58,6 +69,8 @@ int main(int argc, char** argv) {
   config.windows.size = to_millis(window_seconds);
   config.windows.allowed_lateness = to_millis(lateness_seconds);
   config.windows.idle_timeout = to_millis(idle_seconds);
+  config.windows.max_future_skew = to_millis(future_skew_seconds);
+  config.windows.max_partition_wait = to_millis(partition_wait_seconds);
   config.commit_interval = std::chrono::milliseconds(commit_ms);
   config.transaction_timeout = std::chrono::milliseconds(transaction_timeout_ms);
 

@@ -29,6 +29,11 @@ constexpr int64_t kNoOffset = -1;
 constexpr int kBrokerCallTimeoutMs = 30'000;
 // Messages consumed per loop turn before checking whether it is time to commit.
 constexpr int kPollBatch = 5000;
+// How often the merger asks the broker for the input partitions' log-end
+// offsets (to tell an idle partition from one that is behind), and how long
+// one answer may take. Each turn costs one request per input partition.
+constexpr auto kLogEndRefreshInterval = std::chrono::seconds(1);
+constexpr int kLogEndQueryTimeoutMs = 2'000;
 
 struct ConsumerGroupMetadataDeleter {
   void operator()(rd_kafka_consumer_group_metadata_t* metadata) const {
@@ -46,17 +51,31 @@ struct InputPartition {
   // only to rebuild open windows): they feed the windows and nothing else.
   int64_t replay_until = kNoOffset;
   std::optional<EventTime> last_sent_watermark;
+  int64_t last_sent_covered = kNoOffset;  // covered offset of the last partial batch sent
 };
 
 // State of the partials partition, when this instance owns it.
 struct MergerPartition {
   PartialMerger merger;
   int64_t next_offset = kNoOffset;
-  // Batches below this offset were consumed before the last commit (they are
-  // replayed to rebuild pending windows): an undecodable one among them was
-  // dead-lettered then and is not dead-lettered again.
+  // Batches below this offset were merged before the last commit (replayed
+  // only to rebuild pending windows): their late partials were already
+  // published as corrections and counted, and an undecodable one among them
+  // was dead-lettered then and is not dead-lettered again.
   int64_t replay_until = kNoOffset;
 };
+
+// The processing clock a reading is judged against: when its record reached
+// Kafka (the broker's clock with LogAppendTime, the producing client's with
+// CreateTime). It is part of the record, so a replay or another instance
+// reaches the same verdict. A record without a timestamp (message format
+// before 0.10) falls back to this instance's clock.
+EventTime received_time(const rd_kafka_message_t& message) {
+  rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const int64_t ms = rd_kafka_message_timestamp(&message, &type);
+  if (type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ms >= 0) return EventTime{Millis{ms}};
+  return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+}
 
 void set_metadata(rd_kafka_topic_partition_t& partition, const std::string& text) {
   // The list's destructor frees metadata with free().
@@ -68,7 +87,11 @@ void set_metadata(rd_kafka_topic_partition_t& partition, const std::string& text
 
 std::string_view metadata_of(const rd_kafka_topic_partition_t& partition) {
   if (partition.metadata == nullptr) return {};
-  return {static_cast<const char*>(partition.metadata), partition.metadata_size};
+  std::string_view text(static_cast<const char*>(partition.metadata), partition.metadata_size);
+  // Clients that take metadata as a C string (confluent-kafka-python) commit
+  // its terminating NUL too; an operator's hand-written checkpoint must still read.
+  if (!text.empty() && text.back() == '\0') text.remove_suffix(1);
+  return text;
 }
 
 class Processor {
@@ -112,6 +135,8 @@ class Processor {
   // state and sets each element's offset to where consumption must resume.
   Status restore(rd_kafka_topic_partition_list_t* partitions);
   void update_lag();
+  // Gives the merger every input partition's log-end offset (rate-limited).
+  void refresh_log_end_offsets();
 
   ProcessorConfig config_;
   int32_t input_partitions_ = 0;
@@ -135,6 +160,7 @@ class Processor {
   std::optional<Error> rebalance_error_;
   bool received_assignment_ = false;
   std::chrono::steady_clock::time_point transaction_started_;
+  std::chrono::steady_clock::time_point log_ends_refreshed_;
   std::string buffer_;
 };
 
@@ -248,8 +274,10 @@ Status Processor::start() {
             config_.bootstrap_servers);
   kLog.info("effective configuration: output ", config_.output_topic, ", dead letters ",
             config_.dead_letter_topic, ", window ", config_.windows.size.count(), " ms, allowed lateness ",
-            config_.windows.allowed_lateness.count(), " ms, idle timeout ",
-            config_.windows.idle_timeout.count(), " ms, commit interval ", config_.commit_interval.count(),
+            config_.windows.allowed_lateness.count(), " ms, max future skew ",
+            config_.windows.max_future_skew.count(), " ms, idle timeout ",
+            config_.windows.idle_timeout.count(), " ms, max partition wait ",
+            config_.windows.max_partition_wait.count(), " ms, commit interval ", config_.commit_interval.count(),
             " ms, transaction timeout ", config_.transaction_timeout.count(), " ms, ",
             config_.kafka_overrides.size(), " librdkafka overrides (values not logged: they may hold credentials)");
   return Status::success();
@@ -298,13 +326,24 @@ Status Processor::restore(rd_kafka_topic_partition_list_t* partitions) {
     std::string_view metadata = metadata_of(partition);
     if (config_.input_topic == partition.topic) {
       auto checkpoint = committed >= 0 ? decode_checkpoint(metadata) : std::nullopt;
+      const EventTime now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+      bool repaired = false;
+      if (checkpoint && repair_checkpoint(*checkpoint, now, config_.windows)) {
+        repaired = true;
+        metrics_->checkpoint_repaired();
+        kLog.warn(partition.topic, "/", partition.partition, ": checkpoint watermark is more than ",
+                  config_.windows.max_future_skew.count() / 1000, " s ahead of this clock (",
+                  metadata, "); a device clock ahead poisoned it before event time was bounded. ",
+                  "Resuming with watermark ", format_rfc3339(checkpoint->watermark),
+                  "; the records replayed from ", checkpoint->replay_from, " are judged again");
+      }
       InputPartition state{checkpoint ? PartitionWindows(config_.windows, *checkpoint)
                                       : PartitionWindows(config_.windows),
                            kNoOffset, kNoOffset, std::nullopt};
       if (checkpoint) {
         state.replay_until = committed;
         partition.offset = checkpoint->replay_from;
-        if (checkpoint->has_watermark) state.last_sent_watermark = checkpoint->watermark;
+        if (checkpoint->has_watermark && !repaired) state.last_sent_watermark = checkpoint->watermark;
         kLog.info(partition.topic, "/", partition.partition, ": resuming at ", committed,
                   ", replaying open windows from ", checkpoint->replay_from);
       } else if (committed < 0) {
@@ -314,9 +353,18 @@ Status Processor::restore(rd_kafka_topic_partition_list_t* partitions) {
       inputs_.insert_or_assign(partition.partition, std::move(state));
     } else if (config_.partials_topic == partition.topic) {
       auto checkpoint = committed >= 0 ? decode_merger_checkpoint(metadata) : std::nullopt;
+      const EventTime now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+      if (checkpoint && repair_merger_checkpoint(*checkpoint, now, config_.windows)) {
+        metrics_->checkpoint_repaired();
+        kLog.warn(partition.topic, "/", partition.partition, ": merger checkpoint (", metadata,
+                  ") has finalised minutes more than ", config_.windows.max_future_skew.count() / 1000,
+                  " s ahead of this clock; resuming with minutes from ",
+                  format_rfc3339(checkpoint->finalized_before),
+                  " still open (partials of earlier minutes become corrections)");
+      }
       if (checkpoint) {
-        merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_, *checkpoint), kNoOffset,
-                                        committed});
+        merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_, *checkpoint),
+                                        kNoOffset, committed});
         partition.offset = checkpoint->replay_from;
       } else {
         merger_.emplace(MergerPartition{PartialMerger(config_.windows, input_partitions_), kNoOffset, kNoOffset});
@@ -444,6 +492,16 @@ Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition&
   state.next_offset = offset + 1;
   std::string_view payload(static_cast<const char*>(message.payload), message.len);
   ParseResult parsed = parser_.parse(payload);
+  if (parsed.ok) {
+    // A clock far ahead must not move the watermark (it would make every
+    // other device in the partition late): dead-lettered like an invalid record.
+    if (auto future = check_event_time(parsed.reading, received_time(message),
+                                       config_.windows.max_future_skew)) {
+      parsed.ok = false;
+      parsed.reason = InvalidReason::kTimestampInFuture;
+      parsed.detail = std::move(*future);
+    }
+  }
 
   if (offset < state.replay_until) {
     // Already published before the last commit: only rebuild window state.
@@ -506,7 +564,9 @@ Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition&
   buffer_.clear();
   encode_reading(buffer_, parsed.reading);
   ++staged.readings_out;
-  auto now = std::chrono::system_clock::now();
+  // In milliseconds: the system clock counts nanoseconds, which cannot hold
+  // the distance to a reading stamped in year 0001 (±292 years).
+  const EventTime now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
   metrics_->event_latency().observe(
       std::chrono::duration<double>(now - parsed.reading.timestamp).count());
   rd_kafka_timestamp_type_t timestamp_type;
@@ -543,7 +603,23 @@ Status Processor::process_partial(const rd_kafka_message_t& message, MergerParti
                        "not a partial-aggregate batch this processor version can read",
                        kafka::Headers(rd_kafka_headers_new(8)));
   }
-  state.merger.add(*batch, message.offset, std::chrono::steady_clock::now());
+  std::vector<Aggregate> late = state.merger.add(*batch, message.offset, std::chrono::steady_clock::now());
+  if (message.offset < state.replay_until) return Status::success();  // published before
+  for (const Aggregate& partial : late) {
+    // The published aggregate of this minute lacks this partition's share:
+    // publish it, never drop it (docs/processing-semantics.md, corrections).
+    ++metrics_->staged().late_partials;
+    ++metrics_->staged().corrections_out;
+    kLog.warn("partial of ", format_rfc3339(partial.window_start), " from ", config_.input_topic, "/",
+              batch->partition, " (", partial.count, " readings) arrived after the minute was final; ",
+              "publishing an aggregate_correction");
+    buffer_.clear();
+    encode_aggregate_correction(buffer_, partial, config_.windows.size);
+    std::string key = format_rfc3339(partial.window_start);
+    if (auto status = produce(config_.output_topic, RD_KAFKA_PARTITION_UA, key, buffer_); !status) {
+      return status;
+    }
+  }
   return Status::success();
 }
 
@@ -572,17 +648,34 @@ Status Processor::commit() {
         return status;
       }
     }
+    // The merger learns the watermark and how far the partition is processed
+    // (it compares that with the log-end offset to tell idle from behind).
     auto watermark = state.windows.watermark();
-    if (watermark && (!closed.fleet_partials.empty() || state.last_sent_watermark != watermark)) {
-      PartialBatch batch{partition, *watermark, std::move(closed.fleet_partials)};
+    const int64_t covered = state.next_offset;
+    if (!closed.fleet_partials.empty() || state.last_sent_watermark != watermark ||
+        (covered >= 0 && covered != state.last_sent_covered)) {
+      PartialBatch batch{partition, watermark.value_or(kNoWatermarkYet), std::move(closed.fleet_partials),
+                         covered};
       if (auto status = produce(config_.partials_topic, 0, {}, encode_partial_batch(batch)); !status) {
         return status;
       }
       state.last_sent_watermark = watermark;
+      state.last_sent_covered = covered;
     }
   }
   if (merger_) {
-    for (const Aggregate& aggregate : merger_->merger.take_final(std::chrono::steady_clock::now())) {
+    refresh_log_end_offsets();
+    const int64_t forced_before = merger_->merger.forced_windows();
+    std::vector<Aggregate> final_windows = merger_->merger.take_final(std::chrono::steady_clock::now());
+    if (const int64_t forced = merger_->merger.forced_windows() - forced_before; forced > 0) {
+      metrics_->staged().forced_windows += forced;
+      kLog.warn(forced, " fleet aggregate(s) up to ", format_rfc3339(final_windows.back().window_start),
+                " finalised without a partition that has had input waiting and no progress for ",
+                config_.windows.max_partition_wait.count() / 1000,
+                " s; its partials will follow as aggregate_correction records. Check that every "
+                "processor instance is running and consuming");
+    }
+    for (const Aggregate& aggregate : final_windows) {
       buffer_.clear();
       encode_aggregate(buffer_, aggregate, config_.windows.size);
       ++metrics_->staged().aggregates_out;
@@ -665,6 +758,22 @@ Status Processor::handle(const Error& error) {
       return error;
   }
   return error;
+}
+
+void Processor::refresh_log_end_offsets() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - log_ends_refreshed_ < kLogEndRefreshInterval) return;
+  log_ends_refreshed_ = now;
+  for (int32_t partition = 0; partition < input_partitions_; ++partition) {
+    int64_t low = 0, high = 0;
+    // The consumer reads read_committed, so the broker answers with the last
+    // stable offset: records of open producer transactions are not "waiting" yet.
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+        consumer_.get(), config_.input_topic.c_str(), partition, &low, &high, kLogEndQueryTimeoutMs);
+    // Unknown (-1) when the broker does not answer: the partition is then
+    // not treated as idle, which can only delay aggregates, never drop data.
+    merger_->merger.set_log_end_offset(partition, err == RD_KAFKA_RESP_ERR_NO_ERROR ? high : -1, now);
+  }
 }
 
 void Processor::update_lag() {
@@ -750,6 +859,13 @@ Status validate(const ProcessorConfig& config) {
   if (config.instance_id.empty()) return invalid("instance id is empty; set --instance-id or HOSTNAME");
   if (config.windows.size <= Millis{0}) return invalid("--window-seconds must be positive");
   if (config.windows.allowed_lateness < Millis{0}) return invalid("--allowed-lateness-seconds must not be negative");
+  if (config.windows.max_future_skew <= Millis{0}) {
+    return invalid("--max-future-skew-seconds must be positive: event time needs a bound");
+  }
+  if (config.windows.idle_timeout <= std::chrono::milliseconds{0}) return invalid("--idle-timeout-seconds must be positive");
+  if (config.windows.max_partition_wait <= std::chrono::milliseconds{0}) {
+    return invalid("--max-partition-wait-seconds must be positive");
+  }
   if (config.commit_interval <= std::chrono::milliseconds{0}) return invalid("--commit-interval-ms must be positive");
   // A transaction must be able to commit well within its timeout, or the
   // broker aborts it under us.

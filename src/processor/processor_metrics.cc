@@ -68,6 +68,25 @@ ProcessorMetrics::ProcessorMetrics(prometheus::Registry& registry, const std::st
                 .Help("Kept readings whose window had already closed (published, not aggregated)")
                 .Register(registry)
                 .Add({})),
+      out_correction_(out_family_.Add({{"type", "aggregate_correction"}})),
+      late_partials_(prometheus::BuildCounter()
+                         .Name("edgestream_processor_partials_late_total")
+                         .Help("Per-partition partials of minutes whose fleet aggregate was already "
+                               "published; each is published as an aggregate_correction")
+                         .Register(registry)
+                         .Add({})),
+      forced_windows_(prometheus::BuildCounter()
+                          .Name("edgestream_processor_aggregates_forced_total")
+                          .Help("Fleet aggregates finalised without a partition that had input waiting "
+                                "and made no progress for the maximum partition wait")
+                          .Register(registry)
+                          .Add({})),
+      checkpoints_repaired_(prometheus::BuildCounter()
+                                .Name("edgestream_processor_checkpoints_repaired_total")
+                                .Help("Restored checkpoints whose event time was beyond the future-skew "
+                                      "bound (written before event time was bounded) and were repaired")
+                                .Register(registry)
+                                .Add({})),
       event_latency_(prometheus::BuildHistogram()
                          .Name("edgestream_processor_event_latency_seconds")
                          .Help("Reading event time to output")
@@ -96,7 +115,8 @@ ProcessorMetrics::ProcessorMetrics(prometheus::Registry& registry, const std::st
         InvalidReason::kNotAnObject, InvalidReason::kMissingField, InvalidReason::kWrongType,
         InvalidReason::kInvalidDeviceId, InvalidReason::kInvalidTimestamp,
         InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange,
-        InvalidReason::kTemperatureBelowAbsoluteZero, InvalidReason::kPartialBatchUndecodable}) {
+        InvalidReason::kTemperatureBelowAbsoluteZero, InvalidReason::kPartialBatchUndecodable,
+        InvalidReason::kTimestampInFuture}) {
     dead_lettered_.Add({{"reason", to_string(reason)}});
   }
 }
@@ -112,6 +132,9 @@ void ProcessorMetrics::transaction_committed() {
   add(out_device_aggregate_, staged_.device_aggregates_out);
   add(late_, staged_.late);
   add(dead_letters_truncated_, staged_.dead_letters_truncated);
+  add(out_correction_, staged_.corrections_out);
+  add(late_partials_, staged_.late_partials);
+  add(forced_windows_, staged_.forced_windows);
   add(rejected_status_, staged_.rejected[0]);
   add(rejected_temperature_, staged_.rejected[1]);
   for (const auto& [reason, count] : staged_.dead_lettered) {

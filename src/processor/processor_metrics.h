@@ -40,6 +40,9 @@ struct StagedCounts {
   int64_t aggregates_out = 0;
   int64_t device_aggregates_out = 0;
   int64_t late = 0;
+  int64_t late_partials = 0;    // partials of minutes already final (merger)
+  int64_t corrections_out = 0;  // aggregate_correction records published for them
+  int64_t forced_windows = 0;   // minutes finalised without a stalled partition
   std::array<int64_t, 2> rejected{};  // by FilterVerdict - 1
   std::map<InvalidReason, int64_t> dead_lettered;
   int64_t dead_letters_truncated = 0;
@@ -56,6 +59,9 @@ class ProcessorMetrics {
 
   void transaction_committed();  // publishes and clears the staged counts
   void transaction_aborted();    // discards them
+  // A restored checkpoint was beyond the event-time bound and repaired (not
+  // transactional: it describes what this process did at start-up).
+  void checkpoint_repaired() { checkpoints_repaired_.Increment(); }
   void set_open_windows(size_t count) { open_windows_.Set(static_cast<double>(count)); }
   void set_lag(const std::string& topic, int32_t partition, int64_t lag);
   void forget_lag(const std::string& topic, int32_t partition);
@@ -81,6 +87,10 @@ class ProcessorMetrics {
   prometheus::Family<prometheus::Counter>& dead_lettered_;
   prometheus::Counter& dead_letters_truncated_;
   prometheus::Counter& late_;
+  prometheus::Counter& out_correction_;
+  prometheus::Counter& late_partials_;
+  prometheus::Counter& forced_windows_;
+  prometheus::Counter& checkpoints_repaired_;
   prometheus::Histogram& event_latency_;
   prometheus::Histogram& processing_latency_;
   prometheus::Family<prometheus::Gauge>& lag_;

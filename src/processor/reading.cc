@@ -159,6 +159,8 @@ const char* to_string(InvalidReason reason) {
       return "temperature_below_absolute_zero";
     case InvalidReason::kPartialBatchUndecodable:
       return "partial_batch_undecodable";
+    case InvalidReason::kTimestampInFuture:
+      return "timestamp_in_future";
   }
   return "unknown";
 }
@@ -336,6 +338,20 @@ FilterVerdict filter(const Reading& reading) {
     return FilterVerdict::kTemperatureAboveLimit;
   }
   return FilterVerdict::kKeep;
+}
+
+std::optional<std::string> check_event_time(const Reading& reading, EventTime received,
+                                            Millis max_future_skew) {
+  // Compared as a difference: `received + max_future_skew` could leave the
+  // range of EventTime for a configured skew of centuries.
+  if (reading.timestamp <= received || reading.timestamp - received <= max_future_skew) {
+    return std::nullopt;
+  }
+  return "timestamp " + format_rfc3339(reading.timestamp) + " is " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(reading.timestamp - received).count()) +
+         " s after the record reached Kafka (" + format_rfc3339(received) + "); more than " +
+         std::to_string(std::chrono::duration_cast<std::chrono::seconds>(max_future_skew).count()) +
+         " s ahead is a clock error: fix the device's clock and replay the record";
 }
 
 void encode_reading(std::string& out, const Reading& reading) {

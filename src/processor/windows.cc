@@ -221,6 +221,22 @@ void encode_aggregate(std::string& out, const Aggregate& aggregate, Millis windo
   append_aggregate_fields(out, aggregate, window_size);
 }
 
+void encode_aggregate_correction(std::string& out, const Aggregate& late_partial, Millis window_size) {
+  out += R"({"type":"aggregate_correction","window_start":")";
+  append_rfc3339(out, late_partial.window_start);
+  out += R"(","window_end":")";
+  append_rfc3339(out, late_partial.window_start + window_size);
+  out += R"(","count":)";
+  append_int(out, late_partial.count);
+  out += R"(,"temperature_sum":)";
+  append_json_number(out, late_partial.sum);
+  out += R"(,"temperature_min":)";
+  append_json_number(out, late_partial.min);
+  out += R"(,"temperature_max":)";
+  append_json_number(out, late_partial.max);
+  out += '}';
+}
+
 void encode_device_aggregate(std::string& out, std::string_view device_id,
                              const Aggregate& aggregate, Millis window_size) {
   out += R"({"type":"device_aggregate","device_id":)";
@@ -286,6 +302,28 @@ std::optional<MergerCheckpoint> decode_merger_checkpoint(std::string_view text) 
   }
   checkpoint.finalized_before = to_sentinel(finalized);
   return checkpoint;
+}
+
+bool repair_checkpoint(PartitionCheckpoint& checkpoint, EventTime now, const WindowConfig& config) {
+  if (!checkpoint.has_watermark) return false;
+  // Compared as differences: the checkpointed watermark may be near the end
+  // of the representable range, and now + skew must not be computed there.
+  const Millis ahead = config.max_future_skew - config.allowed_lateness;
+  if (checkpoint.watermark <= now || checkpoint.watermark - now <= ahead) return false;
+  checkpoint.watermark = now - config.allowed_lateness;
+  const EventTime holding = window_start_of(checkpoint.watermark, config.size);
+  if (checkpoint.closed_before > holding) checkpoint.closed_before = holding;
+  return true;
+}
+
+bool repair_merger_checkpoint(MergerCheckpoint& checkpoint, EventTime now, const WindowConfig& config) {
+  if (checkpoint.finalized_before == EventTime::min()) return false;
+  const Millis ahead = config.max_future_skew - config.allowed_lateness;
+  // The furthest any honest watermark can be: the window holding it may be final.
+  if (checkpoint.finalized_before <= now || checkpoint.finalized_before - now <= ahead) return false;
+  checkpoint.finalized_before =
+      window_start_of(now - config.allowed_lateness, config.size) + config.size;
+  return true;
 }
 
 // --- PartitionWindows ------------------------------------------------------------
@@ -406,7 +444,12 @@ std::string encode_partial_batch(const PartialBatch& batch) {
     append_batch_number(out, window.max);
     out += '}';
   }
-  out += "]}";
+  out += ']';
+  if (batch.covered_offset >= 0) {
+    out += R"(,"offset":)";
+    append_int(out, batch.covered_offset);
+  }
+  out += '}';
   return out;
 }
 
@@ -454,13 +497,16 @@ std::optional<PartialBatch> decode_partial_batch(std::string_view text) {
           batch.windows.push_back(window);
         }
       }
+    } else if (key == "offset") {
+      bit = 8;  // optional: older writers do not send it
+      ok = read_int(value, batch.covered_offset) && batch.covered_offset >= 0;
     } else {
       ok = json_read::skip_value(value, 0);  // a newer writer's field
     }
     if (!ok || (seen & bit) != 0) return std::nullopt;
     seen |= bit;
   }
-  if (seen != 7 || !json_read::at_document_end(document)) return std::nullopt;
+  if ((seen & 7) != 7 || !json_read::at_document_end(document)) return std::nullopt;
   return batch;
 }
 
@@ -479,25 +525,31 @@ void PartialMerger::start_clock(WallTime now) {
   if (clock_started_) return;
   clock_started_ = true;
   for (int32_t partition = 0; partition < input_partitions_; ++partition) {
-    partitions_.emplace(partition, PartitionState{std::nullopt, now});
+    partitions_.emplace(partition, PartitionState{std::nullopt, -1, -1, now});
   }
 }
 
-void PartialMerger::add(const PartialBatch& batch, int64_t offset, WallTime now) {
+std::vector<Aggregate> PartialMerger::add(const PartialBatch& batch, int64_t offset, WallTime now) {
   start_clock(now);
-  if (batch.partition < 0) return;  // decode_partial_batch never yields one
+  std::vector<Aggregate> late;
+  if (batch.partition < 0) return late;  // decode_partial_batch never yields one
   // A partition beyond input_partitions (the input topic grew since start-up)
   // is tracked from its first batch on.
   PartitionState& partition =
-      partitions_.try_emplace(batch.partition, PartitionState{std::nullopt, now}).first->second;
+      partitions_.try_emplace(batch.partition, PartitionState{std::nullopt, -1, -1, now}).first->second;
   if (!partition.watermark || batch.watermark > *partition.watermark) {
     partition.watermark = batch.watermark;
-    partition.last_advance = now;
+    partition.last_progress = now;
+  }
+  if (batch.covered_offset > partition.covered_offset) {
+    partition.covered_offset = batch.covered_offset;
+    partition.last_progress = now;
   }
   for (const Aggregate& window : batch.windows) {
     if (window.count <= 0) continue;  // nothing to merge; close_ready never sends one
     if (finalized_before_ && window.window_start < *finalized_before_) {
       ++late_partials_;
+      late.push_back(window);
       continue;
     }
     auto [it, inserted] = pending_.try_emplace(window.window_start);
@@ -506,6 +558,14 @@ void PartialMerger::add(const PartialBatch& batch, int64_t offset, WallTime now)
     pending.aggregate.merge(window);
     pending.min_offset = std::min(pending.min_offset, offset);
   }
+  return late;
+}
+
+void PartialMerger::set_log_end_offset(int32_t partition, int64_t log_end_offset, WallTime now) {
+  start_clock(now);
+  if (partition < 0) return;
+  partitions_.try_emplace(partition, PartitionState{std::nullopt, -1, -1, now})
+      .first->second.log_end_offset = log_end_offset;
 }
 
 std::vector<Aggregate> PartialMerger::take_final(WallTime now) {
@@ -514,11 +574,24 @@ std::vector<Aggregate> PartialMerger::take_final(WallTime now) {
   std::optional<EventTime> min_active, max_known;
   bool any_active = false;
   bool active_without_watermark = false;
+  // The lowest point a stalled partition had reached (min() when it never
+  // reported): windows ending after it are forced if finalised now.
+  std::optional<EventTime> stalled_at;
   for (const auto& [id, partition] : partitions_) {
     if (partition.watermark && (!max_known || *partition.watermark > *max_known)) {
       max_known = partition.watermark;
     }
-    if (now - partition.last_advance >= config_.idle_timeout) continue;  // idle
+    // Nothing waiting: the broker's log end is covered (an empty partition
+    // has log end 0, whatever was reported). Idle needs that and quiet.
+    const bool nothing_waiting = partition.log_end_offset >= 0 &&
+                                 std::max<int64_t>(partition.covered_offset, 0) >= partition.log_end_offset;
+    const auto without_progress = now - partition.last_progress;
+    if (nothing_waiting && without_progress >= config_.idle_timeout) continue;  // idle
+    if (!nothing_waiting && without_progress >= config_.max_partition_wait) {
+      const EventTime reached = partition.watermark.value_or(EventTime::min());
+      if (!stalled_at || reached < *stalled_at) stalled_at = reached;
+      continue;
+    }
     any_active = true;
     if (!partition.watermark) {
       active_without_watermark = true;
@@ -529,10 +602,10 @@ std::vector<Aggregate> PartialMerger::take_final(WallTime now) {
   std::optional<EventTime> global;
   if (any_active) {
     // An active partition that has not reported yet may still hold data for
-    // any window: wait for it (or for it to become idle).
+    // any window: wait for it (until it is idle or stalled).
     if (!active_without_watermark) global = min_active;
   } else {
-    // Everything is quiet: nobody is going to move the watermark, so close
+    // Nobody with progress to make is going to move the watermark: close
     // what the most advanced partition has passed rather than hold forever.
     global = max_known;
   }
@@ -541,10 +614,20 @@ std::vector<Aggregate> PartialMerger::take_final(WallTime now) {
   const EventTime ready_before = window_start_of(*global, config_.size);
   if (!finalized_before_ || ready_before > *finalized_before_) finalized_before_ = ready_before;
   auto end = pending_.lower_bound(*finalized_before_);
-  for (auto it = pending_.begin(); it != end; ++it) final_windows.push_back(it->second.aggregate);
+  for (auto it = pending_.begin(); it != end; ++it) {
+    const Aggregate& aggregate = it->second.aggregate;
+    // Forced when a stalled partition had not passed the window's end (a
+    // window ending after the stalled watermark may lack its data).
+    if (stalled_at && aggregate.window_start + config_.size > *stalled_at) {
+      ++forced_windows_;
+    }
+    final_windows.push_back(aggregate);
+  }
   pending_.erase(pending_.begin(), end);
   return final_windows;
 }
+
+int64_t PartialMerger::forced_windows() const { return forced_windows_; }
 
 int64_t PartialMerger::late_partials() const { return late_partials_; }
 

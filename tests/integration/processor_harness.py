@@ -3,10 +3,14 @@ dataset generator, an independent reference model of the processor's
 semantics (docs/processing-semantics.md), and readers of its output.
 
 The reference model is written from the documented contract, not from the
-C++ code: per input partition, in offset order, a kept reading is late iff its
-window's end is at or before that partition's watermark (largest kept event
-time so far minus the allowed lateness); the fleet aggregate of a window is
-final once every partition's watermark has reached the window's end.
+C++ code: a timestamp is valid only if it lies in years 0001-9999 once
+normalised to UTC; a reading stamped more than the allowed skew after its
+record reached Kafka is dead-lettered as timestamp_in_future and touches no
+watermark; per input partition, in offset order, a kept reading is late iff
+its window's end is at or before that partition's watermark (largest kept
+event time so far minus the allowed lateness); the fleet aggregate of a window
+is final once every partition's watermark has reached the window's end (runs
+shorter than the idle timeout: no partition goes idle).
 """
 import collections
 import datetime
@@ -26,16 +30,40 @@ PARTITIONS = 3
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
+# Years 0001-9999 in UTC: the span edgestream accepts (Python's datetime has
+# the same years, which is why it is the reference here).
+MIN_MS = -62_135_596_800_000          # 0001-01-01T00:00:00Z
+MAX_MS = 253_402_300_799_999          # 9999-12-31T23:59:59.999Z
+MAX_FUTURE_SKEW_MS = 5 * 60_000       # the processor's default
+
+
 def to_ms(text):
-    """RFC 3339 text -> epoch milliseconds (Python's own parser, not ours)."""
-    value = datetime.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    """RFC 3339 text -> epoch milliseconds (Python's own parser, not ours).
+    A leap second (:60) is the following second, as in UTC without leap
+    seconds. The result may lie outside years 0001-9999 (see valid_ms)."""
+    text = text.replace("Z", "+00:00").replace("z", "+00:00")
+    leap = text[17:19] == "60"
+    if leap:
+        text = text[:17] + "59" + text[19:]
+    value = datetime.datetime.fromisoformat(text)
     delta = value - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    ms = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    return ms + 1000 if leap else ms
+
+
+def valid_ms(ms):
+    return MIN_MS <= ms <= MAX_MS
+
+
+def now_ms():
+    return time.time_ns() // 1_000_000
 
 
 def from_ms(ms):
     value = EPOCH + datetime.timedelta(milliseconds=ms)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    # Not strftime: its %Y writes year 1 as "1" on glibc.
+    text = (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
     return text + (f".{ms % 1000:03d}Z" if ms % 1000 else "Z")
 
 
@@ -103,12 +131,15 @@ def flush_records(ms):
     return [(p, reading(f"flush{p}", ms, 20.0)) for p in range(PARTITIONS)]
 
 
-def produce(bootstrap, topic, records, settings=None):
+def produce(bootstrap, topic, records, settings=None, timestamp_ms=None):
     """records: (partition, dict-or-bytes). Keys are device ids for readings.
     `settings`: extra librdkafka producer settings (e.g. message.max.bytes).
+    timestamp_ms sets every record's Kafka timestamp (CreateTime); by default
+    the client stamps the time of sending.
     Returns each record's offset, in the order of `records`."""
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
                          "linger.ms": 5, **(settings or {})})
+    stamp = {} if timestamp_ms is None else {"timestamp": timestamp_ms}
     offsets = [None] * len(records)
 
     def delivered(index):
@@ -120,9 +151,10 @@ def produce(bootstrap, topic, records, settings=None):
     for index, (partition, record) in enumerate(records):
         if isinstance(record, dict):
             producer.produce(topic, json.dumps(record).encode(), key=record["device_id"].encode(),
-                             partition=partition, on_delivery=delivered(index))
+                             partition=partition, on_delivery=delivered(index), **stamp)
         else:
-            producer.produce(topic, record, key=b"bad", partition=partition, on_delivery=delivered(index))
+            producer.produce(topic, record, key=b"bad", partition=partition, on_delivery=delivered(index),
+                             **stamp)
         producer.poll(0)
     assert producer.flush(60) == 0, "records not delivered to the broker"
     assert None not in offsets, "a record was not acknowledged"
@@ -134,18 +166,33 @@ def kept(record):
 
 
 class Expected:
-    """What the processor must publish for `records` (all valid)."""
+    """What the processor must publish for `records` (all valid JSON readings).
+    received_ms: when the records reached Kafka (their Kafka timestamp), for
+    the future-skew bound; a number for all, or a list parallel to records.
+    By default, now (the records are sent after this is built)."""
 
-    def __init__(self, records, window_ms=60_000, lateness_ms=5_000):
+    def __init__(self, records, window_ms=60_000, lateness_ms=5_000, received_ms=None,
+                 max_future_skew_ms=MAX_FUTURE_SKEW_MS):
         self.readings = collections.Counter()
         self.late = 0
+        self.dead_letters = collections.Counter()  # by reason
+        if received_ms is None:
+            received_ms = now_ms()
+        if isinstance(received_ms, int):
+            received_ms = [received_ms] * len(records)
         fleet = {}
         device = {}
         watermark = {}
-        for partition, record in records:
+        for (partition, record), received in zip(records, received_ms):
+            ms = to_ms(record["timestamp"])
+            if not valid_ms(ms):
+                self.dead_letters["invalid_timestamp"] += 1
+                continue
+            if ms - received > max_future_skew_ms:
+                self.dead_letters["timestamp_in_future"] += 1
+                continue
             if not kept(record):
                 continue
-            ms = to_ms(record["timestamp"])
             self.readings[(record["device_id"], from_ms(ms), record["temperature"],
                            record["humidity"], record["status"])] += 1
             start = ms - ms % window_ms
@@ -170,6 +217,7 @@ class Output:
         self.readings = collections.Counter()
         self.aggregates = collections.defaultdict(list)
         self.device_aggregates = collections.defaultdict(list)
+        self.corrections = collections.defaultdict(list)  # aggregate_correction by window start
         for key, value in records:
             record = json.loads(value)
             kind = record.pop("type")
@@ -182,6 +230,8 @@ class Output:
             elif kind == "device_aggregate":
                 assert key.decode() == record["device_id"]
                 self.device_aggregates[(record["device_id"], to_ms(record["window_start"]))].append(record)
+            elif kind == "aggregate_correction":
+                self.corrections[to_ms(record["window_start"])].append(record)
             else:
                 raise AssertionError(f"unknown record type {kind}")
 
@@ -189,14 +239,17 @@ class Output:
 def assert_aggregate_matches(record, values, start, window_ms):
     assert record["window_start"] == from_ms(start)
     assert record["window_end"] == from_ms(start + window_ms)
-    assert record["count"] == len(values)
+    assert record["count"] == len(values), \
+        f"window {from_ms(start)}: {record['count']} readings aggregated, {len(values)} expected"
     assert record["temperature_min"] == min(values)
     assert record["temperature_max"] == max(values)
     assert math.isclose(record["temperature_avg"], sum(values) / len(values), rel_tol=1e-12)
 
 
 def assert_output_exact(output, expected):
-    """Every kept reading once, every closed window's aggregate once with the right value."""
+    """Every kept reading once, every closed window's aggregate once with the
+    right value, and no correction (nothing came after its minute was final)."""
+    assert not output.corrections, f"corrections for {sorted(map(from_ms, output.corrections))}"
     missing = expected.readings - output.readings
     extra = output.readings - expected.readings
     assert not missing and not extra, f"{sum(missing.values())} readings missing, {sum(extra.values())} extra"
@@ -288,14 +341,16 @@ def kill_leftovers():
 class ProcessorProcess:
     """One edgestream-processor instance on the test's topics."""
 
-    def __init__(self, bin_dir, topics, instance, log_dir, idle_timeout_s=600, extra=(), metrics_address=""):
+    def __init__(self, bin_dir, topics, instance, log_dir, idle_timeout_s=600, extra=(), metrics_address="",
+                 commit_interval_ms=100):
         self.command = [
             os.path.join(bin_dir, "edgestream-processor"),
             "--bootstrap-servers", topics.bootstrap, "--instance-id", instance,
             "--input-topic", topics.raw, "--output-topic", topics.processed,
             "--dead-letter-topic", topics.dlq, "--partials-topic", topics.partials,
             "--group-id", topics.group, "--metrics-address", metrics_address,
-            "--commit-interval-ms", "100", "--idle-timeout-seconds", str(idle_timeout_s), *extra]
+            "--commit-interval-ms", str(commit_interval_ms), "--idle-timeout-seconds", str(idle_timeout_s),
+            *extra]
         self.log_path = os.path.join(log_dir, f"processor-{instance}.log")
         self.process = None
 

@@ -64,5 +64,40 @@ TEST(FormatRfc3339, RoundTripsThroughParse) {
   }
 }
 
+// A device stamped "9999-12-31T23:30:00-01:00" (year 10000 in UTC) used to
+// stop the pipeline: the time was accepted, and its watermark could not be
+// written back as a four-digit year.
+TEST(ParseRfc3339, RejectsTimesThatNormaliseOutsideYears0001To9999) {
+  for (const char* outside :
+       {"9999-12-31T23:30:00-01:00", "9999-12-31T23:59:60Z", "9999-12-31T23:59:59.999-00:01",
+        "0001-01-01T00:00:00+01:00", "0001-01-01T00:59:59.999+01:00", "0000-06-15T12:00:00Z",
+        "0000-12-31T23:59:59Z"}) {
+    EXPECT_FALSE(parse_rfc3339(outside).has_value()) << outside;
+  }
+}
+
+TEST(ParseRfc3339, AcceptsTheEdgesOfYears0001To9999) {
+  EXPECT_EQ(parse_rfc3339("0001-01-01T00:00:00Z"), kMinRfc3339Time);
+  EXPECT_EQ(parse_rfc3339("0001-01-01T01:00:00+01:00"), kMinRfc3339Time);
+  EXPECT_EQ(parse_rfc3339("0000-12-31T23:00:00-01:00"), kMinRfc3339Time);  // year 1 once in UTC
+  EXPECT_EQ(parse_rfc3339("9999-12-31T23:59:59.999Z"), kMaxRfc3339Time);
+  EXPECT_EQ(parse_rfc3339("9999-12-31T22:59:59.999-01:00"), kMaxRfc3339Time);
+  EXPECT_EQ(parse_rfc3339("9999-12-31T23:59:60+00:01"), utc(9999, 12, 31, 23, 59, 0));
+}
+
+TEST(FormatRfc3339, EveryAcceptedEdgeRoundTrips) {
+  for (const char* text : {"0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:00",
+                           "0000-12-31T23:00:00-01:00", "9999-12-31T23:59:59.999Z",
+                           "9999-12-31T23:59:60+00:01", "2016-12-31T23:59:60Z"}) {
+    auto time = parse_rfc3339(text);
+    ASSERT_TRUE(time.has_value()) << text;
+    const std::string formatted = format_rfc3339(*time);
+    EXPECT_EQ(parse_rfc3339(formatted), time) << text << " -> " << formatted;
+    EXPECT_NE(formatted.substr(0, 4), "0000") << text;
+  }
+  EXPECT_EQ(format_rfc3339(kMinRfc3339Time), "0001-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(kMaxRfc3339Time), "9999-12-31T23:59:59.999Z");
+}
+
 }  // namespace
 }  // namespace edgestream

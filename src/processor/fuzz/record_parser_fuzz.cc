@@ -5,6 +5,9 @@
 // Beyond "no crash, no sanitizer report", it checks properties:
 // - a record the parser accepts is JSON by simdjson's DOM parser (which
 //   validates everything), and its re-encoding parses back to the same reading;
+// - a timestamp parse_rfc3339 accepts (the whole input, or a reading's) lies in
+//   years 0001–9999 after normalisation and formats to text that parses back
+//   to the same time (parse -> format -> parse);
 // - every decoded checkpoint or batch survives encode + decode unchanged.
 #include <simdjson.h>
 
@@ -12,9 +15,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "edgestream/common/timestamp.h"
 #include "edgestream/processor/reading.h"
 #include "edgestream/processor/windows.h"
 
@@ -30,6 +35,13 @@ using namespace edgestream::processor;
 }
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+void check_timestamp(std::string_view input, std::optional<EventTime> time) {
+  if (!time) return;
+  if (*time < kMinRfc3339Time || *time > kMaxRfc3339Time) fail("timestamp outside years 0001-9999", input);
+  const std::string formatted = format_rfc3339(*time);
+  if (parse_rfc3339(formatted) != time) fail("timestamp does not round-trip through format", formatted);
+}
 
 void check_record(std::string_view input) {
   static RecordParser parser;  // reused across inputs, as in production
@@ -50,6 +62,7 @@ void check_record(std::string_view input) {
     fail("accepted a record that is not JSON", input);
   }
   (void)filter(result.reading);
+  check_timestamp(input, result.reading.timestamp);
 
   std::string encoded;
   encode_reading(encoded, result.reading);
@@ -103,7 +116,7 @@ void check_batch(std::string_view input) {
   const std::string encoded = encode_partial_batch(*batch);
   auto again = decode_partial_batch(encoded);
   if (!again || again->partition != batch->partition || again->watermark != batch->watermark ||
-      again->windows.size() != batch->windows.size()) {
+      again->covered_offset != batch->covered_offset || again->windows.size() != batch->windows.size()) {
     fail("partial batch does not round-trip", encoded);
   }
   for (size_t i = 0; i < batch->windows.size(); ++i) {
@@ -124,6 +137,7 @@ void check_batch(std::string_view input) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
+  check_timestamp(input, parse_rfc3339(input));
   check_record(input);
   check_checkpoints(input);
   check_batch(input);

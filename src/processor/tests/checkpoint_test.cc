@@ -209,9 +209,114 @@ TEST(PartialBatchText, RejectsMalformedBatches) {
            R"({"partition":0,"watermark":0,"windows":[{"start":0,"count":1,"sum":1,"min":1,"max":1,"max":1}]})",
            R"({"partition":0,"watermark":0,"windows":[1]})",
            R"({"partition":0,"watermark":0,"windows":[],"x":tru})",
+           R"({"partition":0,"watermark":0,"windows":[],"offset":-1})",
+           R"({"partition":0,"watermark":0,"windows":[],"offset":1.5})",
+           R"({"partition":0,"watermark":0,"windows":[],"offset":1,"offset":2})",
        }) {
     EXPECT_FALSE(decode_partial_batch(text)) << text;
   }
+}
+
+TEST(PartialBatchText, CoveredOffsetIsCarriedAndOptional) {
+  PartialBatch batch{1, at(120000), {}, 4711};
+  EXPECT_EQ(encode_partial_batch(batch), R"({"partition":1,"watermark":120000,"windows":[],"offset":4711})");
+  auto out = decode_partial_batch(encode_partial_batch(batch));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->covered_offset, 4711);
+  // A batch from an older writer has no offset: unknown, not zero.
+  out = decode_partial_batch(R"({"partition":1,"watermark":120000,"windows":[]})");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->covered_offset, -1);
+  // A partition without a kept reading reports the smallest decodable time.
+  out = decode_partial_batch(encode_partial_batch(PartialBatch{0, kNoWatermarkYet, {}, 3}));
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->watermark, kNoWatermarkYet);
+}
+
+// --- checkpoints poisoned before event time was bounded -------------------------
+
+// What an older version committed after one reading stamped
+// 9999-12-31T23:00:00Z: watermark 5 s before it, every earlier minute closed.
+constexpr int64_t kPoisonedWatermarkMs = 253402297195000;  // 9999-12-31T22:59:55Z
+constexpr int64_t kPoisonedClosedBeforeMs = 253402297140000;  // 9999-12-31T22:59:00Z
+const EventTime kNow = at(1735207230000);  // 2024-12-26T10:00:30Z
+
+TEST(CheckpointRepair, PoisonedWatermarkIsBroughtBackToTheProcessingClock) {
+  auto checkpoint = decode_checkpoint("v1 replay_from=40 closed_before=" + std::to_string(kPoisonedClosedBeforeMs) +
+                                      " watermark=" + std::to_string(kPoisonedWatermarkMs));
+  ASSERT_TRUE(checkpoint);
+  ASSERT_TRUE(repair_checkpoint(*checkpoint, kNow, WindowConfig{}));
+  EXPECT_EQ(checkpoint->replay_from, 40);                   // replay is unchanged
+  EXPECT_EQ(checkpoint->watermark, at(1735207225000));     // 10:00:25 = now - lateness
+  EXPECT_EQ(checkpoint->closed_before, at(1735207200000));  // 10:00 is open again
+  EXPECT_TRUE(checkpoint->has_watermark);
+  EXPECT_FALSE(repair_checkpoint(*checkpoint, kNow, WindowConfig{}));  // repaired once
+
+  // The restored windows aggregate current readings again instead of calling
+  // every one of them late.
+  PartitionWindows windows(WindowConfig{}, *checkpoint);
+  Reading reading;
+  reading.device_id = "d";
+  reading.status = "OK";
+  reading.temperature = 20;
+  reading.timestamp = at(1735207231000);
+  EXPECT_EQ(windows.add(reading, 41), PartitionWindows::AddOutcome::kAggregated);
+  reading.timestamp = at(1735207199000);  // 09:59:59: late, as it was before
+  EXPECT_EQ(windows.add(reading, 42), PartitionWindows::AddOutcome::kLate);
+}
+
+TEST(CheckpointRepair, CheckpointsWithinTheBoundAreLeftAlone) {
+  PartitionCheckpoint checkpoint;
+  checkpoint.replay_from = 7;
+  checkpoint.closed_before = at(1735207440000);
+  checkpoint.has_watermark = true;
+  // 10:04:55: a reading at now + 4:30 (inside the 5-minute skew) made it.
+  checkpoint.watermark = at(1735207495000);
+  const PartitionCheckpoint before = checkpoint;
+  EXPECT_FALSE(repair_checkpoint(checkpoint, kNow, WindowConfig{}));
+  EXPECT_EQ(checkpoint.watermark, before.watermark);
+  EXPECT_EQ(checkpoint.closed_before, before.closed_before);
+  PartitionCheckpoint fresh;
+  EXPECT_FALSE(repair_checkpoint(fresh, kNow, WindowConfig{}));
+}
+
+TEST(CheckpointRepair, PoisonedMergerResumesWithTheNextMinuteOpen) {
+  auto checkpoint = decode_merger_checkpoint("v1 replay_from=9 finalized_before=" +
+                                             std::to_string(kPoisonedClosedBeforeMs));
+  ASSERT_TRUE(checkpoint);
+  ASSERT_TRUE(repair_merger_checkpoint(*checkpoint, kNow, WindowConfig{}));
+  // 10:00 may have been published when the poison finalised everything: it
+  // stays final (late partials become corrections); 10:01 on is open.
+  EXPECT_EQ(checkpoint->finalized_before, at(1735207260000));
+  EXPECT_EQ(checkpoint->replay_from, 9);
+  EXPECT_FALSE(repair_merger_checkpoint(*checkpoint, kNow, WindowConfig{}));
+  MergerCheckpoint honest{3, at(1735207200000)};
+  EXPECT_FALSE(repair_merger_checkpoint(honest, kNow, WindowConfig{}));
+  MergerCheckpoint fresh;
+  EXPECT_FALSE(repair_merger_checkpoint(fresh, kNow, WindowConfig{}));
+
+  PartialMerger merger(WindowConfig{}, 1, *checkpoint);
+  auto late = merger.add(PartialBatch{0, at(1735207330000), {[] {
+                                        Aggregate a;
+                                        a.window_start = at(1735207260000);  // 10:01
+                                        a.add(20);
+                                        return a;
+                                      }()}},
+                         10, PartialMerger::WallTime{});
+  EXPECT_TRUE(late.empty());
+  EXPECT_EQ(merger.take_final(PartialMerger::WallTime{}).size(), 1U);
+}
+
+TEST(EncodeAggregateCorrection, ReferenceText) {
+  Aggregate late;
+  late.window_start = at(1735207200000);
+  late.add(20.5);
+  late.add(30);
+  std::string out;
+  encode_aggregate_correction(out, late, minutes{1});
+  EXPECT_EQ(out, R"({"type":"aggregate_correction","window_start":"2024-12-26T10:00:00Z",)"
+                 R"("window_end":"2024-12-26T10:01:00Z","count":2,"temperature_sum":50.5,)"
+                 R"("temperature_min":20.5,"temperature_max":30})");
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ WindowConfig config() {
   c.size = 1min;
   c.allowed_lateness = 5s;
   c.idle_timeout = 30s;
+  c.max_partition_wait = 120s;
   return c;
 }
 
@@ -75,71 +76,148 @@ TEST(PartialMerger, FinalWindowsComeInAscendingOrder) {
   EXPECT_EQ(final_windows[2].window_start, minute(5));
 }
 
-TEST(PartialMerger, PartitionNeverHeardFromStopsHoldingAfterTheIdleTimeout) {
-  PartialMerger merger(config(), 3);
-  merger.add(batch(0, minute(2), {partial(minute(0), 1, 7, 7, 7)}), 0, kT0);
-  merger.add(batch(1, minute(2), {partial(minute(1), 1, 8, 8, 8)}), 1, kT0);
-  EXPECT_TRUE(merger.take_final(kT0 + 29s).empty());  // partition 2 may still speak
-  merger.add(batch(0, minute(2, 10)), 2, kT0 + 20s);  // keeps 0 active
-  merger.add(batch(1, minute(2, 10)), 3, kT0 + 20s);  // keeps 1 active
-  auto final_windows = merger.take_final(kT0 + 30s);  // idle clock started at kT0
+PartialBatch covering(int32_t partition, EventTime watermark, int64_t covered_offset,
+                      std::vector<Aggregate> windows = {}) {
+  return PartialBatch{partition, watermark, std::move(windows), covered_offset};
+}
+
+// The incident behind offset-based idleness: an instance killed with -9 stops
+// reporting its partition while readings keep arriving in it. The merger used
+// to call the partition idle after 30 s of wall time, publish the minute
+// without it, and drop its partials as late when the new owner caught up.
+TEST(PartialMerger, PartitionWithInputWaitingHoldsTheMinuteUntilItsNewOwnerCatchesUp) {
+  PartialMerger merger(config(), 2);
+  merger.add(covering(0, minute(0, 50), 10), 0, kT0);
+  merger.add(covering(1, minute(0, 20), 40), 1, kT0);
+  merger.set_log_end_offset(0, 10, kT0);
+  merger.set_log_end_offset(1, 40, kT0);
+  // Partition 1's owner dies; its input keeps growing (log end 90 > covered 40).
+  merger.add(covering(0, minute(1, 30), 20, {partial(minute(0), 4, 40, 1, 19)}), 2, kT0 + 10s);
+  for (auto wait : {10s, 31s, 60s, 100s}) {
+    merger.set_log_end_offset(0, 20, kT0 + wait);
+    merger.set_log_end_offset(1, 90, kT0 + wait);
+    EXPECT_TRUE(merger.take_final(kT0 + wait).empty()) << wait.count();
+  }
+  // The new owner replays and reports partition 1's share of 10:00.
+  auto late = merger.add(covering(1, minute(1, 6), 90, {partial(minute(0), 2, 2, 1, 1)}), 3, kT0 + 110s);
+  EXPECT_TRUE(late.empty());
+  auto final_windows = merger.take_final(kT0 + 110s);
+  ASSERT_EQ(final_windows.size(), 1U);
+  EXPECT_EQ(final_windows[0].window_start, minute(0));
+  EXPECT_EQ(final_windows[0].count, 6);  // both partitions' readings
+  EXPECT_EQ(final_windows[0].sum, 42);
+  EXPECT_EQ(merger.late_partials(), 0);
+  EXPECT_EQ(merger.forced_windows(), 0);
+}
+
+TEST(PartialMerger, PartitionIsIdleOnlyWhenQuietAndItsCoveredOffsetReachesTheLogEnd) {
+  PartialMerger merger(config(), 2);
+  merger.add(covering(0, minute(2, 5), 50, {partial(minute(0), 1, 7, 7, 7), partial(minute(1), 1, 8, 8, 8)}),
+             0, kT0);
+  merger.add(covering(1, minute(0, 20), 30), 1, kT0);
+  merger.set_log_end_offset(0, 51, kT0);  // 0 has input waiting: active
+  merger.set_log_end_offset(1, 30, kT0);
+  // Caught up at this instant is not idle: with traffic, the next record is due.
+  EXPECT_TRUE(merger.take_final(kT0 + 5s).empty());
+  merger.set_log_end_offset(1, 31, kT0 + 35s);  // quiet, but a record waits: not idle
+  EXPECT_TRUE(merger.take_final(kT0 + 35s).empty());
+  merger.set_log_end_offset(1, -1, kT0 + 36s);  // the broker did not answer: not idle
+  EXPECT_TRUE(merger.take_final(kT0 + 36s).empty());
+  merger.set_log_end_offset(1, 30, kT0 + 37s);  // quiet and nothing waits: idle
+  auto final_windows = merger.take_final(kT0 + 37s);
   ASSERT_EQ(final_windows.size(), 2U);
   EXPECT_EQ(final_windows[0].sum, 7);
   EXPECT_EQ(final_windows[1].sum, 8);
+  EXPECT_EQ(merger.forced_windows(), 0);
 }
 
-TEST(PartialMerger, IdlePartitionDoesNotHoldAndItsLatePartialsAreCounted) {
+TEST(PartialMerger, EmptyPartitionNeverHeardFromDoesNotHoldOnceQuiet) {
+  PartialMerger merger(config(), 3);
+  merger.add(covering(0, minute(2), 5, {partial(minute(0), 1, 7, 7, 7)}), 0, kT0);
+  merger.add(covering(1, minute(2), 9, {partial(minute(1), 1, 8, 8, 8)}), 1, kT0);
+  merger.set_log_end_offset(0, 9, kT0);   // 0 is behind: it holds at 10:02
+  merger.set_log_end_offset(1, 9, kT0);
+  EXPECT_TRUE(merger.take_final(kT0 + 30s).empty());  // partition 2: log end unknown
+  merger.set_log_end_offset(2, 0, kT0 + 30s);         // empty, and silent since the start
+  EXPECT_EQ(merger.take_final(kT0 + 30s).size(), 2U);
+}
+
+TEST(PartialMerger, PartitionWithOnlyInvalidRecordsReportsNoWatermarkAndIsIdleWhenCaughtUp) {
   PartialMerger merger(config(), 2);
-  merger.add(batch(0, minute(0, 50), {}), 0, kT0);
-  merger.add(batch(1, minute(0, 20), {}), 1, kT0);
-  // Partition 0 keeps advancing; partition 1 stalls at 10:00:20.
-  merger.add(batch(0, minute(1, 30), {partial(minute(0), 4, 40, 1, 19)}), 2, kT0 + 10s);
-  EXPECT_TRUE(merger.take_final(kT0 + 10s).empty());
-  merger.add(batch(0, minute(2, 5), {partial(minute(1), 1, 3, 3, 3)}), 3, kT0 + 29s);
-  EXPECT_TRUE(merger.take_final(kT0 + 29s).empty());  // 1 still active (29 s < 30 s)
-  auto final_windows = merger.take_final(kT0 + 30s);    // 1 idle now
+  merger.add(covering(0, minute(1, 0), 3, {partial(minute(0), 1, 1, 1, 1)}), 0, kT0);
+  merger.add(covering(1, kNoWatermarkYet, 12), 1, kT0);
+  merger.set_log_end_offset(0, 4, kT0);  // 0 active at 10:01
+  merger.set_log_end_offset(1, 13, kT0);
+  EXPECT_TRUE(merger.take_final(kT0).empty());  // 1 has input waiting and no watermark
+  merger.add(covering(1, kNoWatermarkYet, 13), 2, kT0 + 1s);
+  EXPECT_TRUE(merger.take_final(kT0 + 30s).empty());
+  EXPECT_EQ(merger.take_final(kT0 + 31s).size(), 1U);
+}
+
+TEST(PartialMerger, StalledPartitionIsForcedAfterTheMaxWaitAndItsLatePartialIsReturned) {
+  PartialMerger merger(config(), 2);
+  merger.add(covering(0, minute(0, 50), 10), 0, kT0);
+  merger.add(covering(1, minute(0, 20), 40), 1, kT0);
+  merger.add(covering(0, minute(2, 5), 30, {partial(minute(0), 4, 40, 1, 19), partial(minute(1), 1, 3, 3, 3)}),
+             2, kT0 + 10s);
+  merger.set_log_end_offset(0, 30, kT0 + 10s);  // 0 is caught up (idle once quiet)
+  merger.set_log_end_offset(1, 90, kT0 + 10s);  // 1 is stuck with input waiting
+  // Progress (a new covered offset) restarts the wait; a repeated batch does not.
+  merger.add(covering(1, minute(0, 20), 41), 3, kT0 + 60s);
+  merger.add(covering(1, minute(0, 20), 41), 4, kT0 + 70s);
+  EXPECT_TRUE(merger.take_final(kT0 + 179s).empty());
+  auto final_windows = merger.take_final(kT0 + 180s);  // 120 s without progress
   ASSERT_EQ(final_windows.size(), 2U);
-  EXPECT_EQ(final_windows[0].window_start, minute(0));
   EXPECT_EQ(final_windows[0].count, 4);
-  EXPECT_EQ(final_windows[1].window_start, minute(1));
+  EXPECT_EQ(merger.forced_windows(), 2);
   EXPECT_EQ(merger.late_partials(), 0);
 
-  // Partition 1 wakes up with data for the finalised minute 10:00 and for 10:02.
-  merger.add(batch(1, minute(3, 0), {partial(minute(0), 2, 2, 1, 1), partial(minute(2), 1, 9, 9, 9)}),
-             4, kT0 + 40s);
+  // Partition 1 catches up: its share of the forced minute comes back to the
+  // caller (to publish as a correction), and counts as a late partial.
+  auto late = merger.add(covering(1, minute(3, 0), 90, {partial(minute(0), 2, 2, 1, 1),
+                                                        partial(minute(2), 1, 9, 9, 9)}),
+                         5, kT0 + 200s);
+  ASSERT_EQ(late.size(), 1U);
+  EXPECT_EQ(late[0].window_start, minute(0));
+  EXPECT_EQ(late[0].count, 2);
   EXPECT_EQ(merger.late_partials(), 1);
-  // Partition 1 is active again at 10:03, partition 0 (active) at 10:02:05:
-  // 10:02 is not final until partition 0 passes 10:03.
-  EXPECT_TRUE(merger.take_final(kT0 + 40s).empty());
-  merger.add(batch(0, minute(3, 1), {partial(minute(2), 1, 1, 1, 1)}), 5, kT0 + 41s);
-  final_windows = merger.take_final(kT0 + 41s);
+  // New input for 0: 10:02 waits for it to pass 10:03.
+  merger.add(covering(0, minute(2, 5), 31), 6, kT0 + 200s);
+  merger.set_log_end_offset(0, 32, kT0 + 200s);
+  EXPECT_TRUE(merger.take_final(kT0 + 200s).empty());
+  merger.add(covering(0, minute(3, 1), 32, {partial(minute(2), 1, 1, 1, 1)}), 7, kT0 + 201s);
+  final_windows = merger.take_final(kT0 + 201s);
   ASSERT_EQ(final_windows.size(), 1U);
-  EXPECT_EQ(final_windows[0].window_start, minute(2));
   EXPECT_EQ(final_windows[0].count, 2);
+  EXPECT_EQ(merger.forced_windows(), 2);  // not forced: nobody was stalled
 }
 
-TEST(PartialMerger, PartitionWhoseWatermarkStallsBecomesIdleEvenIfItKeepsSending) {
+TEST(PartialMerger, PartitionsBehindHoldAtTheSlowestWatermark) {
   PartialMerger merger(config(), 2);
-  merger.add(batch(0, minute(1, 0), {partial(minute(0), 1, 1, 1, 1)}), 0, kT0);
-  merger.add(batch(1, minute(0, 10)), 1, kT0);
-  for (int s = 5; s < 30; s += 5) {
-    merger.add(batch(1, minute(0, 10)), 2, kT0 + seconds{s});  // same watermark
-    EXPECT_TRUE(merger.take_final(kT0 + seconds{s}).empty());
-  }
-  EXPECT_EQ(merger.take_final(kT0 + 30s).size(), 1U);
+  merger.add(covering(0, minute(3, 0), 7, {partial(minute(2), 1, 2, 2, 2)}), 0, kT0);
+  merger.add(covering(1, minute(1, 10), 9, {partial(minute(0), 1, 1, 1, 1)}), 1, kT0);
+  merger.set_log_end_offset(0, 8, kT0);
+  merger.set_log_end_offset(1, 10, kT0);
+  auto final_windows = merger.take_final(kT0 + 100s);  // min(10:03, 10:01:10): 10:00 only
+  ASSERT_EQ(final_windows.size(), 1U);
+  EXPECT_EQ(final_windows[0].window_start, minute(0));
+  EXPECT_EQ(merger.forced_windows(), 0);
 }
 
-TEST(PartialMerger, WhenAllPartitionsAreIdleTheMostAdvancedWatermarkCloses) {
+TEST(PartialMerger, WhenEveryPartitionIsCaughtUpAndQuietTheMostAdvancedWatermarkCloses) {
   // A quiet period on every partition must not hold the last windows forever.
   PartialMerger merger(config(), 2);
-  merger.add(batch(0, minute(3, 0), {partial(minute(2), 1, 2, 2, 2)}), 0, kT0);
-  merger.add(batch(1, minute(1, 10), {partial(minute(0), 1, 1, 1, 1)}), 1, kT0);
+  merger.add(covering(0, minute(3, 0), 7, {partial(minute(2), 1, 2, 2, 2)}), 0, kT0);
+  merger.add(covering(1, minute(1, 10), 9, {partial(minute(0), 1, 1, 1, 1)}), 1, kT0);
+  merger.set_log_end_offset(0, 7, kT0);
+  merger.set_log_end_offset(1, 9, kT0);
   auto final_windows = merger.take_final(kT0 + 1s);  // min(10:03, 10:01:10): 10:00 only
   ASSERT_EQ(final_windows.size(), 1U);
   EXPECT_EQ(final_windows[0].window_start, minute(0));
   final_windows = merger.take_final(kT0 + 30s);  // both idle: up to 10:03
   ASSERT_EQ(final_windows.size(), 1U);
   EXPECT_EQ(final_windows[0].window_start, minute(2));
+  EXPECT_EQ(merger.forced_windows(), 0);
 }
 
 TEST(PartialMerger, SinglePartitionClosesWithoutWaiting) {
@@ -148,7 +226,7 @@ TEST(PartialMerger, SinglePartitionClosesWithoutWaiting) {
   EXPECT_EQ(merger.take_final(kT0).size(), 1U);
 }
 
-TEST(PartialMerger, NothingIsFinalWhenNoPartitionReportedAndAllAreIdle) {
+TEST(PartialMerger, NothingIsFinalWhenNoPartitionReported) {
   PartialMerger merger(config(), 2);
   EXPECT_TRUE(merger.take_final(kT0).empty());
   EXPECT_TRUE(merger.take_final(kT0 + 1h).empty());

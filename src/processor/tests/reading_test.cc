@@ -324,12 +324,74 @@ TEST(RecordParser, EveryReasonHasADistinctLabel) {
                       InvalidReason::kNotAnObject, InvalidReason::kMissingField, InvalidReason::kWrongType,
                       InvalidReason::kInvalidDeviceId, InvalidReason::kInvalidTimestamp,
                       InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange,
-                      InvalidReason::kTemperatureBelowAbsoluteZero, InvalidReason::kPartialBatchUndecodable}) {
+                      InvalidReason::kTemperatureBelowAbsoluteZero, InvalidReason::kPartialBatchUndecodable,
+                      InvalidReason::kTimestampInFuture}) {
     labels.emplace_back(to_string(reason));
   }
   std::sort(labels.begin(), labels.end());
   EXPECT_EQ(std::unique(labels.begin(), labels.end()), labels.end());
   EXPECT_EQ(std::string(to_string(InvalidReason::kInvalidUtf8)), "invalid_utf8");
+}
+
+// --- timestamps at the edges of years 0001 and 9999 ---------------------------
+
+// Found by trying the pipeline with one misbehaving device: these were
+// accepted and came out as year 0000, or made a year-10000 watermark.
+TEST(RecordParser, TimestampsOutsideYears0001To9999AfterNormalisationAreInvalid) {
+  RecordParser parser;
+  for (const char* text : {R"("9999-12-31T23:30:00-01:00")", R"("9999-12-31T23:59:60Z")",
+                           R"("0001-01-01T00:00:00+01:00")", R"("0000-12-31T12:00:00Z")"}) {
+    SCOPED_TRACE(text);
+    Fields fields;
+    fields.timestamp = text;
+    auto result = parser.parse(fields.json());
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.reason, InvalidReason::kInvalidTimestamp) << result.detail;
+  }
+}
+
+TEST(RecordParser, TimestampsAtTheEdgesOfYears0001And9999RoundTrip) {
+  RecordParser parser;
+  RecordParser again;
+  for (const char* text : {R"("0001-01-01T00:00:00Z")", R"("0000-12-31T23:30:00-00:30")",
+                           R"("9999-12-31T23:59:59.999Z")", R"("9999-12-31T23:59:60+00:01")"}) {
+    SCOPED_TRACE(text);
+    Fields fields;
+    fields.timestamp = text;
+    auto result = parser.parse(fields.json());
+    ASSERT_TRUE(result.ok) << result.detail;
+    std::string encoded;
+    encode_reading(encoded, result.reading);
+    EXPECT_EQ(encoded.find(R"("timestamp":"0000)"), std::string::npos) << encoded;
+    auto back = again.parse(encoded);
+    ASSERT_TRUE(back.ok) << back.detail;
+    EXPECT_EQ(back.reading.timestamp, result.reading.timestamp);
+  }
+}
+
+// --- event time against the processing clock -----------------------------------
+
+TEST(CheckEventTime, ReadingMoreThanTheSkewAheadOfItsRecordIsInTheFuture) {
+  Reading reading = Reading{};
+  const EventTime received = utc(2024, 12, 26, 10, 0, 0);
+  reading.timestamp = received + minutes{5};
+  EXPECT_FALSE(check_event_time(reading, received, kDefaultMaxFutureSkew).has_value());  // at the bound
+  reading.timestamp = received + minutes{5} + milliseconds{1};
+  auto detail = check_event_time(reading, received, kDefaultMaxFutureSkew);
+  ASSERT_TRUE(detail.has_value());
+  EXPECT_NE(detail->find("2024-12-26T10:05:00.001Z"), std::string::npos) << *detail;
+  reading.timestamp = received - hours{24 * 365};  // old readings are lateness's business
+  EXPECT_FALSE(check_event_time(reading, received, kDefaultMaxFutureSkew).has_value());
+  reading.timestamp = kMaxRfc3339Time;  // the issue's device: 9999-12-31
+  EXPECT_TRUE(check_event_time(reading, received, kDefaultMaxFutureSkew).has_value());
+  EXPECT_EQ(std::string(to_string(InvalidReason::kTimestampInFuture)), "timestamp_in_future");
+}
+
+TEST(CheckEventTime, HugeSkewDoesNotOverflow) {
+  Reading reading = Reading{};
+  reading.timestamp = kMaxRfc3339Time;
+  EXPECT_FALSE(check_event_time(reading, kMinRfc3339Time, hours{24 * 366 * 10'000}).has_value());
+  EXPECT_TRUE(check_event_time(reading, kMinRfc3339Time, hours{1}).has_value());
 }
 
 // --- filter ------------------------------------------------------------------

@@ -4,7 +4,9 @@
 
 #include <simdjson.h>
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +43,9 @@ enum class InvalidReason {
   // Not a raw-data record: a `processor-partials` record the merger cannot
   // decode (foreign writer, incompatible version, out-of-range values).
   kPartialBatchUndecodable,
+  // Stamped more than the allowed skew after the record reached Kafka: a
+  // device clock running ahead. Checked by check_event_time(), not parse().
+  kTimestampInFuture,
 };
 const char* to_string(InvalidReason reason);
 
@@ -73,6 +78,20 @@ class RecordParser {
   simdjson::ondemand::parser parser_;
   simdjson::padded_string buffer_;
 };
+
+// How far a reading's timestamp may be ahead of the time its record reached
+// Kafka before it is dead-lettered as timestamp_in_future (--max-future-skew-seconds).
+// A device clock ahead by more than this would otherwise push its partition's
+// watermark ahead and make every other device in the partition late.
+inline constexpr Millis kDefaultMaxFutureSkew = std::chrono::minutes(5);
+
+// The processing-clock bound on event time. `received` is the clock the
+// reading is judged against: the record's Kafka timestamp, so that the
+// verdict is the same on every replay and on every instance. Returns the
+// dead-letter detail when the reading is stamped more than `max_future_skew`
+// after `received`, nullopt when it may go on. Pure; no clock is read here.
+std::optional<std::string> check_event_time(const Reading& reading, EventTime received,
+                                            Millis max_future_skew);
 
 enum class FilterVerdict { kKeep, kStatusNotOk, kTemperatureAboveLimit };
 // Metric label for a rejected verdict ("status_not_ok", "temperature_above_limit").

@@ -12,9 +12,14 @@
 //   reading, and not aggregated. (Whether close_ready() ran in between does
 //   not matter, so outcomes do not depend on commit timing.)
 // - The fleet-wide aggregate of a window is final when every active input
-//   partition's watermark has reached the window's end. A partition whose
-//   watermark has not advanced for `idle_timeout` of wall-clock time is idle
-//   and does not hold windows open; it becomes active again when it advances.
+//   partition's watermark has reached the window's end. A partition is idle
+//   (holds nothing) only when the broker says nothing unprocessed waits for
+//   it (the input offset its latest batch covers has reached the partition's
+//   log-end offset) and it has made no progress for `idle_timeout`. A
+//   partition with input waiting that makes no progress for
+//   `max_partition_wait` is stalled: windows are then finalised without it,
+//   counted as forced, and its partials that come later are returned by add()
+//   as late so the caller can publish them as corrections.
 #pragma once
 
 #include <chrono>
@@ -36,7 +41,20 @@ namespace edgestream::processor {
 struct WindowConfig {
   Millis size = std::chrono::minutes(1);
   Millis allowed_lateness = std::chrono::seconds(5);
-  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);  // wall clock
+  // Event time more than this ahead of the processing clock is a clock error
+  // (check_event_time); also the bound a restored checkpoint is checked against.
+  Millis max_future_skew = kDefaultMaxFutureSkew;
+  // Wall time without progress after which a partition that has nothing
+  // waiting in the broker stops holding windows (a quiet partition). With
+  // steady traffic every partition progresses many times a second, so this
+  // keeps a partition that happens to be caught up at one instant holding.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);
+  // Wall time a partition with unprocessed input may hold fleet windows
+  // without progress before they are finalised without it. Longer than a
+  // consumer-group session timeout (45 s) plus a transaction timeout (30 s)
+  // plus a replay, so that a crashed instance's partitions can move to a new
+  // owner and catch up before anything is forced.
+  std::chrono::milliseconds max_partition_wait = std::chrono::seconds(120);
 };
 
 // Sum, count, min and max of temperatures in one window. Merging is
@@ -59,6 +77,12 @@ EventTime window_start_of(EventTime time, Millis size);
 // Appends {"type":"aggregate","window_start":…,"window_end":…,
 // "temperature_avg":…,"count":…,"temperature_min":…,"temperature_max":…}.
 void encode_aggregate(std::string& out, const Aggregate& aggregate, Millis window_size);
+// Appends {"type":"aggregate_correction","window_start":…,"window_end":…,
+// "count":n,"temperature_sum":s,"temperature_min":a,"temperature_max":b}: the
+// share of one input partition that the published aggregate of the window
+// lacks (its partial arrived after the minute was final). A reader adds it:
+// count and sum add up, min and max combine.
+void encode_aggregate_correction(std::string& out, const Aggregate& late_partial, Millis window_size);
 // Same with "type":"device_aggregate" and "device_id" after the type.
 void encode_device_aggregate(std::string& out, std::string_view device_id,
                              const Aggregate& aggregate, Millis window_size);
@@ -78,6 +102,17 @@ std::string encode_checkpoint(const PartitionCheckpoint& checkpoint);
 // nullopt for empty or foreign metadata: the caller then starts fresh at the
 // committed offset (nothing to replay).
 std::optional<PartitionCheckpoint> decode_checkpoint(std::string_view text);
+
+// Checkpoints written before event time was bounded can hold a watermark
+// from a device clock far ahead (a reading stamped 9999-12-31 made every
+// later reading late, for good). A checkpoint whose watermark is beyond what
+// any reading accepted at `now` could make (now + max_future_skew -
+// allowed_lateness) is repaired: the watermark becomes now - allowed_lateness
+// and closed_before at most the window holding it. Records replayed after it
+// are then judged again (the poisoning reading goes to the dead letters, the
+// readings after it that were late are aggregated in their still-open
+// windows). Returns whether it changed anything. Pure; `now` is injected.
+bool repair_checkpoint(PartitionCheckpoint& checkpoint, EventTime now, const WindowConfig& config);
 
 // Windows closed by a watermark advance, to be produced in the same transaction.
 struct ClosedWindows {
@@ -141,14 +176,24 @@ class PartitionWindows {
 
 // A batch of partials from one input partition, carried through the internal
 // topic `processor-partials` as one JSON message:
-// {"partition":p,"watermark":ms,"windows":[{"start":ms,"count":n,"sum":s,"min":a,"max":b},…]}
+// {"partition":p,"watermark":ms,"windows":[{"start":ms,"count":n,"sum":s,"min":a,"max":b},…],"offset":o}
 // (sum is carried, not the average, so merging is exact; doubles printed
-// round-trip exactly.)
+// round-trip exactly.) "offset" is left out when unknown (and absent in
+// batches of older writers, which decode with covered_offset -1).
 struct PartialBatch {
   int32_t partition = 0;
   EventTime watermark;
   std::vector<Aggregate> windows;
+  // Every input record of the partition below this offset is reflected in
+  // the watermark and the partials sent so far: the merger compares it with
+  // the partition's log-end offset to tell "idle" from "behind". -1: unknown.
+  int64_t covered_offset = -1;
 };
+// The watermark of a batch from a partition that has no kept reading yet (it
+// still reports its covered offset): the smallest time a batch can carry, so
+// that it holds every window, as "no watermark yet" does, in any merger.
+inline constexpr EventTime kNoWatermarkYet{
+    std::chrono::sys_days{std::chrono::year{0} / std::chrono::January / 1}};
 std::string encode_partial_batch(const PartialBatch& batch);
 std::optional<PartialBatch> decode_partial_batch(std::string_view text);
 
@@ -160,9 +205,19 @@ struct MergerCheckpoint {
 };
 std::string encode_merger_checkpoint(const MergerCheckpoint& checkpoint);
 std::optional<MergerCheckpoint> decode_merger_checkpoint(std::string_view text);
+// Same for the merger: finalized_before beyond the window holding now +
+// max_future_skew - allowed_lateness becomes the start of the window after
+// the one holding now - allowed_lateness. (That minute may already have been
+// published when the poisoned watermark finalised everything: it stays final,
+// and its partials that arrive later become corrections, so no window is
+// published twice.) Returns whether it changed anything.
+bool repair_merger_checkpoint(MergerCheckpoint& checkpoint, EventTime now, const WindowConfig& config);
 
 // Merges partial batches from all input partitions into final aggregates.
-// Single-threaded; `now` is wall-clock time, injected so tests control it.
+// Single-threaded; `now` is wall-clock time (steady), injected so tests
+// control it. The caller feeds each input partition's log-end offset from the
+// broker (set_log_end_offset) so idleness is decided by what is waiting, not
+// by elapsed time.
 class PartialMerger {
  public:
   using WallTime = std::chrono::steady_clock::time_point;
@@ -170,19 +225,32 @@ class PartialMerger {
   PartialMerger(WindowConfig config, int32_t input_partitions);
   PartialMerger(WindowConfig config, int32_t input_partitions, const MergerCheckpoint& checkpoint);
 
-  // Adds a batch read at `offset`. Windows already finalised count as late partials.
-  void add(const PartialBatch& batch, int64_t offset, WallTime now);
+  // Adds a batch read at `offset`. Returns the partials of windows already
+  // final (late partials, also counted in late_partials()): each is one
+  // partition's contribution that the published aggregate lacks, for the
+  // caller to publish as a correction.
+  std::vector<Aggregate> add(const PartialBatch& batch, int64_t offset, WallTime now);
+  // The input partition's log-end offset as the broker reported it (for a
+  // read_committed reader), or -1 when the broker could not be asked. A
+  // partition is idle when the offset its latest batch covers reaches it.
+  void set_log_end_offset(int32_t partition, int64_t log_end_offset, WallTime now);
   // Final aggregates now complete, ascending by window start; each is returned once.
   std::vector<Aggregate> take_final(WallTime now);
 
   int64_t late_partials() const;
+  // Windows finalised while a stalled partition (input waiting, no progress
+  // for max_partition_wait) had not reached their end: published without
+  // that partition's data, which comes later as late partials. Cumulative.
+  int64_t forced_windows() const;
   size_t open_windows() const;
   MergerCheckpoint checkpoint(int64_t next_offset) const;
 
  private:
   struct PartitionState {
     std::optional<EventTime> watermark;
-    WallTime last_advance;  // when the watermark last advanced (or the clock started)
+    int64_t covered_offset = -1;   // from its latest batch; -1 unknown
+    int64_t log_end_offset = -1;   // from the broker; -1 unknown
+    WallTime last_progress;  // when its watermark or covered offset last advanced (or the clock started)
   };
   struct PendingWindow {
     Aggregate aggregate;
@@ -199,6 +267,7 @@ class PartialMerger {
   std::map<EventTime, PendingWindow> pending_;  // by window start
   std::optional<EventTime> finalized_before_;
   int64_t late_partials_ = 0;
+  int64_t forced_windows_ = 0;
 };
 
 }  // namespace edgestream::processor
