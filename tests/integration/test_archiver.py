@@ -844,12 +844,13 @@ def test_dead_letter_refused_by_its_topic_is_replaced_not_a_crash(
     max.message.bytes): the archiver neither exits nor commits past it with
     the record in neither output; a replacement without the value, reason
     dead_letter_rejected, goes to the dead-letter topic, and it carries on."""
-    from confluent_kafka.admin import ConfigResource
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 
     bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
     topic, dlq = topic_pair(1)
-    resource = ConfigResource("topic", dlq, set_config={"max.message.bytes": "2048"})
-    kafka_admin.alter_configs([resource])[resource].result(timeout=30)
+    resource = ConfigResource("topic", dlq, incremental_configs=[
+        ConfigEntry("max.message.bytes", "2048", incremental_operation=AlterConfigOpType.SET)])
+    kafka_admin.incremental_alter_configs([resource])[resource].result(timeout=30)
     big_invalid = b"not json " + b"x" * 8000
     records = make_records(seed=71, partitions=1, periods=2, readings_per_period=200)
     produce(bootstrap, topic, records[:100] + [(0, "too-big", big_invalid)] + records[100:])
@@ -936,7 +937,7 @@ def qdisc_backlog_bytes(device):
 
 def test_revoked_instance_on_a_slowed_link_cannot_replace_the_new_owners_objects(
         bin_dir, stack_env, topic_pair, tmp_path, netns_link):
-    """Instance A uploads through a link slowed to a crawl (tc netem on the
+    """Instance A uploads through a link slowed to a crawl (tc on the
     namespace's veth) and loses its partition while a PUT is on the wire (it
     is frozen past its session timeout). Instance B, cutting files at a
     different --max-file-rows, takes over and archives everything through
@@ -958,7 +959,9 @@ def test_revoked_instance_on_a_slowed_link_cannot_replace_the_new_owners_objects
         fast.client().create_bucket(Bucket=bucket)
         prefix = "fence/"
         first = make_records(seed=91, partitions=1, periods=2, readings_per_period=400)
-        second = make_records(seed=92, partitions=1, periods=2, readings_per_period=2000,
+        # One period of 3500 readings: A cuts its first 3000 (a file of about
+        # 140 KB) by the row limit and starts uploading it over the slowed link.
+        second = make_records(seed=92, partitions=1, periods=1, readings_per_period=3500,
                               start_ms=BASE_MS + 2 * PERIOD_S * 1000)
         produce(bootstrap, topic, first)
         group = f"archiver-{uuid.uuid4().hex[:8]}"
@@ -967,26 +970,37 @@ def test_revoked_instance_on_a_slowed_link_cannot_replace_the_new_owners_objects
             bin_dir, archiver_env(stack_env, **slow.env(), S3_BUCKET=bucket), topic, dlq, group,
             tmp_path / "spool-a", prefix, tmp_path / "archiver-a.log",
             extra=["--max-file-rows", "3000", "--parquet-codec", "none", *session]).start()
-        wait_until(lambda: a.metric_sum("edgestream_archiver_files_uploaded_total") > 0, 60,
-                   "A's first upload over the fast link")
-        # About 2 KB/s towards the server: above the stall limit (1 KiB/s), so
-        # the PUT keeps crawling instead of being abandoned.
-        subprocess.run(["tc", "qdisc", "add", "dev", host_if, "root", "netem", "rate", "16kbit",
-                        "limit", "10000"], check=True)
+        ends = end_offsets(bootstrap, topic, 1)
+        wait_until(lambda: committed_offsets(bootstrap, group, topic, 1) == ends, 60,
+                   "A to archive and commit the first records over the fast link")
+        # About 3 KB/s towards the server: above the stall limit (1 KiB/s), so
+        # the PUT keeps crawling (about 45 s) instead of being abandoned. A
+        # token bucket: netem is not built into every kernel; tbf is.
+        subprocess.run(["tc", "qdisc", "add", "dev", host_if, "root", "tbf", "rate", "24kbit",
+                        "burst", "1600", "latency", "30s"], check=True)
         produce(bootstrap, topic, second)
         wait_until(lambda: qdisc_backlog_bytes(host_if) > 0, 60, "A's PUT to crawl over the link")
         uploaded_by_a = a.metric_sum("edgestream_archiver_files_uploaded_total")
+        # A is frozen until the group gives its partition to B (its session
+        # times out), then thawed: its PUT crawls on while B archives.
         a.process.send_signal(signal.SIGSTOP)
         try:
             b = ArchiverProcess(
                 bin_dir, archiver_env(stack_env, **fast.env(), S3_BUCKET=bucket), topic, dlq, group,
                 tmp_path / "spool-b", prefix, tmp_path / "archiver-b.log",
                 extra=["--max-file-rows", "700", "--parquet-codec", "none", *session]).start()
-            expected = expected_rows(first + second)
-            archive = wait_for_archive(fast.client(), bucket, prefix, expected, b, timeout=120)
-            assert archive.difference(expected) == []
+            wait_until(lambda: any(k.startswith("edgestream_archiver_consumer_lag_records")
+                                   for k in b.metrics()), 60, "B to be assigned the partition")
         finally:
             a.process.send_signal(signal.SIGCONT)
+        expected = expected_rows(first + second)
+        archive = wait_for_archive(fast.client(), bucket, prefix, expected, b, timeout=120)
+        assert archive.difference(expected) == []
+
+        def etags():
+            listing = fast.client().list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+            return {item["Key"]: item["ETag"] for item in listing}
+        before = etags()
         # A finds out it lost the partition; its PUT still crawls on and
         # arrives (or is refused) in the end.
         wait_until(lambda: a.metric_sum("edgestream_archiver_files_uploaded_total") > uploaded_by_a
@@ -994,6 +1008,7 @@ def test_revoked_instance_on_a_slowed_link_cannot_replace_the_new_owners_objects
                    or a.metric_sum("edgestream_archiver_existing_objects_total") > 0,
                    240, "A's crawling PUT to end")
         wait_until(lambda: qdisc_backlog_bytes(host_if) == 0, 120, "the slowed link to drain")
+        assert etags() == before, "an object B wrote was replaced by A's late PUT"
         archive = Archive(fast.client(), bucket, prefix)
         assert archive.problems == []
         assert archive.difference(expected) == []
