@@ -793,7 +793,11 @@ Status Archiver::handle_message(const rd_kafka_message_t& message) {
                            "); fix the clock of the device or of the node, or raise "
                            "--max-future-skew-seconds");
   }
-  if (auto covered = state.covered.find({parsed.record.kind, period_start_of(parsed.record.event_time, config_.planner.period)});
+  // Empty except while a partition rebuilds after finding an existing object.
+  if (auto covered = state.covered.empty()
+                         ? state.covered.end()
+                         : state.covered.find({parsed.record.kind,
+                                               period_start_of(parsed.record.event_time, config_.planner.period)});
       covered != state.covered.end() && message.offset < covered->second) {
     // An object already in S3 holds this record (found when a write-once
     // upload met its key): archiving it again would duplicate it.

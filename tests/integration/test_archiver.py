@@ -1018,3 +1018,47 @@ def test_revoked_instance_on_a_slowed_link_cannot_replace_the_new_owners_objects
         subprocess.run(["tc", "qdisc", "del", "dev", host_if, "root"], check=False)
         slow.stop()
         fast.stop()
+
+
+def test_closed_spool_files_of_a_killed_run_are_uploaded_when_it_returns(
+        bin_dir, stack_env, topic_pair, tmp_path):
+    """S3 is down, the archiver cuts files into its spool and is killed. The
+    spool volume is kept (as the Helm chart keeps it) and the replica comes
+    back consuming a topic with nothing left to read: the closed files of the
+    spool still reach S3, each record once."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(2)
+    empty_topic, _ = topic_pair(2)
+    server = VersityGw(tmp_path / "s3-root", "127.0.0.1", free_port()).start()
+    try:
+        client = server.client()
+        bucket = f"spool-{uuid.uuid4().hex[:8]}"
+        client.create_bucket(Bucket=bucket)
+        server.stop()
+        records = make_records(seed=101, partitions=2, periods=3, readings_per_period=500)
+        produce(bootstrap, topic, records)
+        spool = tmp_path / "spool"
+        env = archiver_env(stack_env, **server.env(), S3_BUCKET=bucket)
+        group = f"archiver-{uuid.uuid4().hex[:8]}"
+        first = ArchiverProcess(bin_dir, env, topic, dlq, group, spool, "kept/",
+                                tmp_path / "archiver-1.log").start()
+
+        def everything_cut():
+            lag = sum(v for k, v in first.metrics().items()
+                      if k.startswith("edgestream_archiver_consumer_lag_records"))
+            names = [path.name for path in spool.iterdir()]
+            return (lag == 0 and first.metric_sum("edgestream_archiver_upload_errors_total") > 0
+                    and names and not any(name.endswith(".inprogress") for name in names))
+        wait_until(everything_cut, 90, "every record consumed and cut into closed spool files")
+        first.kill()
+        server.start()
+        second = ArchiverProcess(bin_dir, env, empty_topic, dlq, f"archiver-{uuid.uuid4().hex[:8]}",
+                                 spool, "kept/", tmp_path / "archiver-2.log").start()
+        expected = expected_rows(records)
+        archive = wait_for_archive(client, bucket, "kept/", expected, second, timeout=90)
+        assert archive.problems == []
+        assert archive.difference(expected) == []
+        wait_until(lambda: list(spool.iterdir()) == [], 30, "the uploaded spool files to be deleted")
+        assert second.stop() == 0, second.tail()
+    finally:
+        server.stop()
