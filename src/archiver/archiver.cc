@@ -679,15 +679,17 @@ Status Archiver::produce_dead_letter(std::string_view key, std::string_view valu
       rd_kafka_poll(producer_.get(), 10);
       continue;
     }
-    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
-      // Refused before sending (message.max.bytes): handled like a refusal
-      // by the broker, by a replacement without the value.
-      failed_dead_letters_.push_back(
-          FailedDeadLetter{std::string(key), std::string(value), std::move(headers), err});
-      return Status::success();
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      // The idempotent producer cannot go on; a new process makes a new one.
+      return Error(ErrorKind::kFatal, "producing a dead letter to " + config_.dead_letter_topic +
+                                          ": " + rd_kafka_err2str(err));
     }
-    return Error(ErrorKind::kFatal, "producing a dead letter to " + config_.dead_letter_topic +
-                                        ": " + rd_kafka_err2str(err));
+    // Refused before sending (too large for message.max.bytes, the topic
+    // unknown right now...): handled like a failed delivery, by sending it
+    // again or a replacement (retry_failed_dead_letters); the commit waits.
+    failed_dead_letters_.push_back(
+        FailedDeadLetter{std::string(key), std::string(value), std::move(headers), err});
+    return Status::success();
   }
 }
 

@@ -1062,3 +1062,41 @@ def test_closed_spool_files_of_a_killed_run_are_uploaded_when_it_returns(
         assert second.stop() == 0, second.tail()
     finally:
         server.stop()
+
+
+def test_dead_letter_topic_gone_for_a_while_holds_the_commit_and_nothing_else(
+        bin_dir, stack_env, topic_pair, kafka_admin, s3_client, s3_bucket, s3_prefix, tmp_path):
+    """The dead-letter topic disappears while the archiver runs and comes
+    back later: the dead letter cannot be delivered, is sent again and again,
+    the offset is not committed past it, and the archiver stays up (exiting
+    would only fail on the same record again). Once the topic is back, the
+    dead letter arrives and the offsets reach the end."""
+    from confluent_kafka.admin import NewTopic
+
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(1)
+    records = make_records(seed=111, partitions=1, periods=2, readings_per_period=200)
+    group = f"archiver-{uuid.uuid4().hex[:8]}"
+    archiver = ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, group,
+                               tmp_path / "spool", s3_prefix, tmp_path / "archiver.log",
+                               extra=["--kafka", "message.timeout.ms=3000"]).start()
+    kafka_admin.delete_topics([dlq], request_timeout=30)[dlq].result(timeout=30)
+    wait_until(lambda: dlq not in kafka_admin.list_topics(timeout=5).topics, 30, "the dead-letter topic gone")
+    produce(bootstrap, topic, records[:50] + [(0, "bad", b"not json")] + records[50:])
+    # metrics() also fails the test as soon as the archiver has exited.
+    wait_until(lambda: archiver.metrics().get(
+        'edgestream_archiver_dead_letter_failures_total{outcome="retried"}', 0) >= 2, 90,
+        "the dead letter to fail and be sent again")
+    committed = committed_offsets(bootstrap, group, topic, 1)[0]
+    assert committed <= 50, f"committed {committed}, past the undelivered dead letter at offset 50"
+    assert archiver.alive(), archiver.tail()
+    kafka_admin.create_topics([NewTopic(dlq, 1, 1)], request_timeout=30)[dlq].result(timeout=30)
+    expected = expected_rows(records)
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, archiver, timeout=90)
+    assert archive.difference(expected) == []
+    ends = end_offsets(bootstrap, topic, 1)
+    wait_until(lambda: committed_offsets(bootstrap, group, topic, 1) == ends, 90,
+               "committed offsets at the end")
+    letters = read_all(bootstrap, dlq, 1, 1)
+    assert [message.value() for message in letters] == [b"not json"]
+    assert archiver.stop() == 0, archiver.tail()
