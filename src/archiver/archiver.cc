@@ -51,6 +51,9 @@ constexpr std::chrono::milliseconds kDiskBackoffCap{30'000};
 // that it does not flap between paused and running on every file.
 constexpr double kSpoolResumeShare = 0.9;
 constexpr std::int64_t kNoOffset = -1;
+// The uploader's partition for jobs of leftover spool files: never assigned,
+// so no revoke cancels them.
+constexpr std::int32_t kLeftoverPartition = -1;
 
 // Sampled readings remembered per file for their "archive" spans. The span
 // queue holds 2048 spans by default, so more from one upload would mostly be
@@ -60,6 +63,12 @@ constexpr size_t kMaxTracedReadingsPerFile = 1000;
 
 const char* const kSpoolSuffix = ".parquet";
 const char* const kInProgressSuffix = ".inprogress";
+// A file cut into a batch is renamed "<object file name>.<end offset>.closed":
+// complete, with the offset range its object must carry, so that a restart
+// can upload it (the Helm chart retains spool volumes for that).
+const char* const kClosedSuffix = ".closed";
+// After a failed dead-letter delivery, wait this long before sending it again.
+constexpr std::chrono::milliseconds kDeadLetterRetryInterval{1000};
 
 // A sampled reading waiting for its file's upload, which ends its span.
 struct TracedReading {
@@ -86,6 +95,14 @@ struct OpenFile {
 struct PartitionState {
   // Open files of the current segment, by (kind, period start).
   std::map<std::pair<RecordKind, EventTime>, OpenFile> open;
+  // Learned from objects found in S3 under this partition's keys: records of
+  // (kind, period) below the offset are in an existing object and are
+  // skipped. Entries at or below the committed offset are forgotten.
+  std::map<std::pair<RecordKind, EventTime>, std::int64_t> covered;
+  // The segment being rebuilt must be cut exactly here: the largest end offset
+  // of the existing objects found, so that no commit falls inside an
+  // object's range (docs/archiver.md, "Write-once objects").
+  std::optional<std::int64_t> adopt_end;
   std::optional<EventTime> max_event_time;
   SteadyTime last_record{};
   // Offset of the first record of the open segment: where to rewind to when
@@ -102,6 +119,7 @@ struct PartitionState {
 struct Batch {
   std::int32_t partition = 0;
   BatchId id = 0;
+  std::int64_t start_offset = 0;  // where the segment began: a rebuild consumes again from here
   std::int64_t end_offset = 0;  // commit this when every file is in S3
   std::vector<UploadFile> files;
   std::uint64_t bytes = 0;
@@ -117,6 +135,33 @@ struct Batch {
 
 std::string inprogress_path(const std::filesystem::path& path) {
   return path.string() + kInProgressSuffix;
+}
+
+std::filesystem::path closed_path(const std::filesystem::path& path, std::int64_t end_offset) {
+  return path.string() + "." + std::to_string(end_offset) + kClosedSuffix;
+}
+
+// A closed spool file of a previous run: its identity and end offset, from its name.
+struct Leftover {
+  std::filesystem::path path;
+  FileIdentity identity;
+  std::int64_t end_offset = 0;
+};
+
+std::optional<Leftover> parse_closed_name(const std::filesystem::path& path) {
+  std::string name = path.filename().string();
+  if (!name.ends_with(kClosedSuffix)) return std::nullopt;
+  name.resize(name.size() - std::strlen(kClosedSuffix));
+  const auto dot = name.rfind('.');
+  if (dot == std::string::npos) return std::nullopt;
+  const std::string end_text = name.substr(dot + 1);
+  if (end_text.empty() || end_text.find_first_not_of("0123456789") != std::string::npos ||
+      end_text.size() > 18) {
+    return std::nullopt;
+  }
+  auto identity = parse_object_file_name(name.substr(0, dot));
+  if (!identity) return std::nullopt;
+  return Leftover{path, *identity, std::stoll(end_text)};
 }
 
 // Checks the spool directory is usable: creates it, writes, syncs and
@@ -149,13 +194,24 @@ Status check_spool(const std::filesystem::path& dir) {
   return Status::success();
 }
 
-// Files of a previous run: their records were never committed, so they are
-// consumed again from Kafka; the files themselves are garbage.
-void delete_leftovers(const std::filesystem::path& dir) {
+// Files of a previous run. Closed ones (cut into a batch, complete) are
+// returned to be uploaded: objects are written once, so uploading them late
+// can only create keys nobody wrote, and whoever consumes their offsets
+// adopts them (docs/archiver.md). Files still being written, and closed ones
+// named the old way (without their end offset), are incomplete or cannot say
+// which records they hold: deleted, their records are consumed again.
+std::vector<Leftover> collect_leftovers(const std::filesystem::path& dir) {
   std::error_code error;
   int deleted = 0;
+  std::vector<Leftover> closed;
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file()) {
+      if (auto leftover = parse_closed_name(entry.path())) {
+        closed.push_back(std::move(*leftover));
+        continue;
+      }
+    }
     const bool ours = std::any_of(std::begin(kAllKinds), std::end(kAllKinds), [&](RecordKind kind) {
       return name.rfind(std::string(object_kind_name(kind)) + "-p", 0) == 0;
     });
@@ -167,9 +223,10 @@ void delete_leftovers(const std::filesystem::path& dir) {
     }
   }
   if (deleted > 0) {
-    kLog.info("deleted ", deleted, " spool files left by a previous run in ", dir.string(),
+    kLog.info("deleted ", deleted, " unfinished spool files left by a previous run in ", dir.string(),
               "; their records are consumed again from the last committed offsets");
   }
+  return closed;
 }
 
 // librdkafka 2.0.2 can hang for good in rd_kafka_destroy (joining a broker
@@ -223,6 +280,22 @@ class Archiver {
   void on_delivery(const rd_kafka_message_t& message);
 
  private:
+  // A dead letter the producer could not deliver, kept to be sent again (or
+  // replaced) so that the commit never passes a record that is in neither output.
+  struct FailedDeadLetter {
+    std::string key;
+    std::string value;
+    kafka::Headers headers;
+    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  };
+  Status produce_dead_letter(std::string_view key, std::string_view value, kafka::Headers headers);
+  // Sends failed dead letters again; replaces those the topic refuses for good.
+  Status retry_failed_dead_letters();
+  // A key of `partition` was taken by an object with another offset range:
+  // forget the partition's batches and open files, and consume again from the
+  // batch's start, skipping what the object holds and cutting at its end.
+  void adopt(std::int32_t partition, BatchId id, const ExistingRange& existing);
+  void upload_leftovers(std::vector<Leftover> leftovers);
   Status handle_message(const rd_kafka_message_t& message);
   Status dead_letter(const rd_kafka_message_t& message, InvalidReason reason,
                      const std::string& detail);
@@ -280,8 +353,11 @@ class Archiver {
   BatchId next_batch_id_ = 1;
   std::vector<OpenFileView> views_;  // reused by maybe_cut
   std::uint64_t dead_letters_unflushed_ = 0;
-  std::uint64_t dead_letter_failures_ = 0;  // written by the delivery callback (main thread)
-  std::string dead_letter_failure_;
+  // Filled by the delivery callback (main thread, inside rd_kafka_poll/flush).
+  std::vector<FailedDeadLetter> failed_dead_letters_;
+  SteadyTime next_dead_letter_retry_{};
+  // Uploads of closed spool files of a previous run: job id -> files.
+  std::map<BatchId, std::vector<UploadFile>> leftover_jobs_;
   std::string rejected_detail_;
   bool spool_full_ = false;
   bool received_assignment_ = false;
@@ -302,7 +378,7 @@ extern "C" void delivery_trampoline(rd_kafka_t* /*producer*/, const rd_kafka_mes
 
 Status Archiver::start() {
   if (auto status = check_spool(config_.spool_dir); !status) return status;
-  delete_leftovers(config_.spool_dir);
+  std::vector<Leftover> leftovers = collect_leftovers(config_.spool_dir);
 
   auto server = MetricsServer::start(config_.metrics_address);
   if (!server) return server.error();
@@ -331,6 +407,7 @@ Status Archiver::start() {
   policy.round.max_backoff = config_.upload_backoff_cap;
   policy.round.deadline = config_.upload_round_deadline;
   uploader_ = std::make_unique<Uploader>(std::move(client).value(), policy, *metrics_);
+  upload_leftovers(std::move(leftovers));
 
   kafka::Properties producer_properties{
       {"bootstrap.servers", config_.bootstrap_servers},
@@ -413,9 +490,38 @@ Status Archiver::start() {
 }
 
 void Archiver::on_delivery(const rd_kafka_message_t& message) {
-  if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    ++dead_letter_failures_;
-    dead_letter_failure_ = rd_kafka_err2str(message.err);
+  if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  FailedDeadLetter failed;
+  if (message.key != nullptr) failed.key.assign(static_cast<const char*>(message.key), message.key_len);
+  if (message.payload != nullptr) {
+    failed.value.assign(static_cast<const char*>(message.payload), message.len);
+  }
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers != nullptr) {
+    failed.headers.reset(rd_kafka_headers_copy(headers));
+  } else {
+    failed.headers.reset(rd_kafka_headers_new(0));
+  }
+  failed.error = message.err;
+  failed_dead_letters_.push_back(std::move(failed));
+}
+
+void Archiver::upload_leftovers(std::vector<Leftover> leftovers) {
+  if (leftovers.empty()) return;
+  kLog.info("uploading ", leftovers.size(), " closed spool files left by a previous run in ",
+            config_.spool_dir.string(), " (write-once: a key already taken is left as it is)");
+  // One job per file: a key found taken ends its job, not the others'.
+  for (Leftover& leftover : leftovers) {
+    std::error_code error;
+    const auto bytes = std::filesystem::file_size(leftover.path, error);
+    UploadJob job;
+    job.partition = kLeftoverPartition;
+    job.id = next_batch_id_++;
+    job.files.push_back(UploadFile{leftover.path, object_key(config_.s3_prefix, leftover.identity),
+                                   leftover.identity.kind, error ? 0 : static_cast<std::uint64_t>(bytes),
+                                   leftover.identity, leftover.end_offset});
+    leftover_jobs_.emplace(job.id, job.files);
+    uploader_->submit(std::move(job));
   }
 }
 
@@ -544,21 +650,24 @@ Status Archiver::dead_letter(const rd_kafka_message_t& message, InvalidReason re
   metrics_->dead_lettered(reason);
   kLog.warn(config_.input_topic, "/", message.partition, " offset ", message.offset, ": ",
             to_string(reason), ": ", detail, "; sent to ", config_.dead_letter_topic);
-  const std::string partition_text = std::to_string(message.partition);
-  const std::string offset_text = std::to_string(message.offset);
-  std::string_view key(static_cast<const char*>(message.key), message.key_len);
-  std::string_view value(static_cast<const char*>(message.payload), message.len);
+  kafka::Headers headers(rd_kafka_headers_new(5));
+  auto add = [&headers](const char* name, std::string_view text) {
+    rd_kafka_header_add(headers.get(), name, -1, text.data(), static_cast<ssize_t>(text.size()));
+  };
+  add("edgestream.reason", to_string(reason));
+  add("edgestream.detail", detail);
+  add("edgestream.source.topic", config_.input_topic);
+  add("edgestream.source.partition", std::to_string(message.partition));
+  add("edgestream.source.offset", std::to_string(message.offset));
+  // Key and value unchanged, so the record can be fixed and replayed.
+  return produce_dead_letter(
+      std::string_view(static_cast<const char*>(message.key), message.key_len),
+      std::string_view(static_cast<const char*>(message.payload), message.len), std::move(headers));
+}
+
+Status Archiver::produce_dead_letter(std::string_view key, std::string_view value,
+                                     kafka::Headers headers) {
   for (;;) {
-    kafka::Headers headers(rd_kafka_headers_new(5));
-    auto add = [&headers](const char* name, std::string_view text) {
-      rd_kafka_header_add(headers.get(), name, -1, text.data(), static_cast<ssize_t>(text.size()));
-    };
-    add("edgestream.reason", to_string(reason));
-    add("edgestream.detail", detail);
-    add("edgestream.source.topic", config_.input_topic);
-    add("edgestream.source.partition", partition_text);
-    add("edgestream.source.offset", offset_text);
-    // Key and value unchanged, so the record can be fixed and replayed.
     const rd_kafka_resp_err_t err = kafka::produce_copy(
         producer_.get(), config_.dead_letter_topic, RD_KAFKA_PARTITION_UA, key, value, headers.get());
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -570,9 +679,90 @@ Status Archiver::dead_letter(const rd_kafka_message_t& message, InvalidReason re
       rd_kafka_poll(producer_.get(), 10);
       continue;
     }
-    return Error(ErrorKind::kFatal, "producing a dead letter to " + config_.dead_letter_topic +
-                                        ": " + rd_kafka_err2str(err));
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      // The idempotent producer cannot go on; a new process makes a new one.
+      return Error(ErrorKind::kFatal, "producing a dead letter to " + config_.dead_letter_topic +
+                                          ": " + rd_kafka_err2str(err));
+    }
+    // Refused before sending (too large for message.max.bytes, the topic
+    // unknown right now...): handled like a failed delivery, by sending it
+    // again or a replacement (retry_failed_dead_letters); the commit waits.
+    failed_dead_letters_.push_back(
+        FailedDeadLetter{std::string(key), std::string(value), std::move(headers), err});
+    return Status::success();
   }
+}
+
+namespace {
+
+// Errors after which the same record can never be delivered to the topic.
+bool refused_for_good(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
+         err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE || err == RD_KAFKA_RESP_ERR_INVALID_RECORD;
+}
+
+std::string header_text(rd_kafka_headers_t* headers, const char* name) {
+  const void* value = nullptr;
+  size_t size = 0;
+  if (headers == nullptr || rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      value == nullptr) {
+    return {};
+  }
+  return std::string(static_cast<const char*>(value), size);
+}
+
+}  // namespace
+
+Status Archiver::retry_failed_dead_letters() {
+  if (failed_dead_letters_.empty()) return Status::success();
+  const SteadyTime now = std::chrono::steady_clock::now();
+  if (now < next_dead_letter_retry_) return Status::success();
+  next_dead_letter_retry_ = now + kDeadLetterRetryInterval;
+  std::vector<FailedDeadLetter> failed;
+  failed.swap(failed_dead_letters_);
+  for (FailedDeadLetter& letter : failed) {
+    const std::string source = header_text(letter.headers.get(), "edgestream.source.topic") + "/" +
+                               header_text(letter.headers.get(), "edgestream.source.partition") +
+                               " offset " + header_text(letter.headers.get(), "edgestream.source.offset");
+    const std::string original = header_text(letter.headers.get(), "edgestream.reason");
+    Status status;
+    if (refused_for_good(letter.error)) {
+      // Sending it again cannot work, and exiting would only make the next
+      // start fail on it again. The replacement keeps the source coordinates
+      // (the record stays readable there until retention) and says why.
+      metrics_->dead_letter_failed("replaced");
+      metrics_->dead_lettered(InvalidReason::kDeadLetterRejected);
+      kLog.error("dead letter of ", source, " (", original, ") refused by ", config_.dead_letter_topic,
+                 ": ", rd_kafka_err2str(letter.error), "; sending a replacement without the value "
+                 "(reason dead_letter_rejected). Raise max.message.bytes of ", config_.dead_letter_topic,
+                 " if records of this size must be kept there");
+      kafka::Headers headers(rd_kafka_headers_new(6));
+      auto add = [&headers](const char* name, std::string_view text) {
+        rd_kafka_header_add(headers.get(), name, -1, text.data(), static_cast<ssize_t>(text.size()));
+      };
+      add("edgestream.reason", to_string(InvalidReason::kDeadLetterRejected));
+      add("edgestream.detail", "the dead-letter topic refused the record (" +
+                                   std::string(rd_kafka_err2str(letter.error)) + "); original reason " +
+                                   original + ": " +
+                                   header_text(letter.headers.get(), "edgestream.detail").substr(0, 512) +
+                                   "; the value is at the source coordinates");
+      for (const char* name : {"edgestream.source.topic", "edgestream.source.partition", "edgestream.source.offset"}) {
+        add(name, header_text(letter.headers.get(), name));
+      }
+      // A replacement refused again (a key larger than the topic allows)
+      // goes without its key too.
+      const bool second_refusal = original == to_string(InvalidReason::kDeadLetterRejected);
+      status = produce_dead_letter(second_refusal ? std::string_view() : std::string_view(letter.key),
+                                   std::string_view(), std::move(headers));
+    } else {
+      metrics_->dead_letter_failed("retried");
+      kLog.warn("dead letter of ", source, " not delivered to ", config_.dead_letter_topic, ": ",
+                rd_kafka_err2str(letter.error), "; sending it again (nothing is committed past it meanwhile)");
+      status = produce_dead_letter(letter.key, letter.value, std::move(letter.headers));
+    }
+    if (!status) return status;
+  }
+  return Status::success();
 }
 
 Status Archiver::handle_message(const rd_kafka_message_t& message) {
@@ -583,6 +773,12 @@ Status Archiver::handle_message(const rd_kafka_message_t& message) {
   // stale (librdkafka drops most of them itself).
   if (state.retry_after) return Status::success();
   const SteadyTime now = std::chrono::steady_clock::now();
+  if (state.adopt_end && message.offset >= *state.adopt_end) {
+    // Defensive: the record before the adopted end normally cuts (maybe_cut).
+    if (!state.open.empty()) cut(message.partition, state, CutReason::kAdopted);
+    state.adopt_end.reset();
+    if (state.retry_after) return Status::success();  // the cut failed and rewound
+  }
   if (state.segment_start == kNoOffset) state.segment_start = message.offset;
   state.next_offset = message.offset + 1;
   state.last_record = now;
@@ -590,6 +786,30 @@ Status Archiver::handle_message(const rd_kafka_message_t& message) {
   std::string_view payload(static_cast<const char*>(message.payload), message.len);
   ParseResult parsed = parser_.parse(payload);
   if (!parsed.ok) return dead_letter(message, parsed.reason, parsed.detail);
+  const auto wall = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  if (planner_.too_far_in_future(parsed.record.event_time, wall)) {
+    return dead_letter(message, InvalidReason::kTimestampInFuture,
+                       "event time " + format_rfc3339(parsed.record.event_time) + " is more than " +
+                           std::to_string(config_.planner.max_future_skew.count()) +
+                           " s ahead of this node's clock (" + format_rfc3339(wall) +
+                           "); fix the clock of the device or of the node, or raise "
+                           "--max-future-skew-seconds");
+  }
+  // Empty except while a partition rebuilds after finding an existing object.
+  if (auto covered = state.covered.empty()
+                         ? state.covered.end()
+                         : state.covered.find({parsed.record.kind,
+                                               period_start_of(parsed.record.event_time, config_.planner.period)});
+      covered != state.covered.end() && message.offset < covered->second) {
+    // An object already in S3 holds this record (found when a write-once
+    // upload met its key): archiving it again would duplicate it.
+    metrics_->already_archived();
+    if (!state.max_event_time || parsed.record.event_time > *state.max_event_time) {
+      state.max_event_time = parsed.record.event_time;
+    }
+    maybe_cut(message.partition, state, now);
+    return Status::success();
+  }
   switch (append(message.partition, state, parsed.record, message.offset)) {
     case Appended::kWritten:
       break;
@@ -673,13 +893,18 @@ Archiver::Appended Archiver::append(std::int32_t partition, PartitionState& stat
 }
 
 void Archiver::maybe_cut(std::int32_t partition, PartitionState& state, SteadyTime now) {
-  if (state.open.empty()) return;
+  if (state.open.empty()) {
+    if (state.adopt_end && state.next_offset >= *state.adopt_end) state.adopt_end.reset();
+    return;
+  }
   views_.clear();
   for (const auto& [key, file] : state.open) {
     views_.push_back(OpenFileView{file.identity.period_start, file.rows, file.bytes,
                                   file.max_event_time_at_open});
   }
-  const CutReason reason = planner_.decide(SegmentView{views_, state.max_event_time, state.last_record}, now);
+  const CutReason reason = planner_.decide(
+      SegmentView{views_, state.max_event_time, state.last_record, state.next_offset, state.adopt_end}, now);
+  if (reason == CutReason::kAdopted) state.adopt_end.reset();
   if (reason != CutReason::kNone) cut(partition, state, reason);
 }
 
@@ -687,9 +912,21 @@ void Archiver::cut(std::int32_t partition, PartitionState& state, CutReason reas
   Batch batch;
   batch.partition = partition;
   batch.id = next_batch_id_++;
+  batch.start_offset = state.segment_start;
   batch.end_offset = state.next_offset;
   for (auto& [key, file] : state.open) {
     auto stats = file.writer->close();
+    const std::filesystem::path closed = closed_path(file.path, batch.end_offset);
+    if (stats) {
+      // The name records the end offset: a restart uploads the file with its range.
+      std::error_code rename_error;
+      std::filesystem::rename(file.path, closed, rename_error);
+      if (rename_error) {
+        stats = Error(ErrorKind::kRetriable, "renaming " + file.path.string() + " to " +
+                                                 closed.string() + ": " + rename_error.message());
+        std::filesystem::remove(file.path, rename_error);
+      }
+    }
     if (!stats) {
       // Files of this cut closed so far are complete but the segment is not:
       // all of it is redone from its start.
@@ -700,9 +937,10 @@ void Archiver::cut(std::int32_t partition, PartitionState& state, CutReason reas
       rewind(partition, state, stats.error());
       return;
     }
-    batch.files.push_back(UploadFile{file.path, object_key(config_.s3_prefix, file.identity),
+    batch.files.push_back(UploadFile{closed, object_key(config_.s3_prefix, file.identity),
                                      file.identity.kind,
-                                     static_cast<std::uint64_t>(stats.value().bytes)});
+                                     static_cast<std::uint64_t>(stats.value().bytes), file.identity,
+                                     batch.end_offset});
     if (!file.traced.empty()) {
       batch.traced.push_back(Batch::TracedFile{batch.files.back().key, file.rows, std::move(file.traced)});
     }
@@ -762,6 +1000,35 @@ void Archiver::seek_back(std::int32_t partition, PartitionState& state) {
   kLog.info(config_.input_topic, "/", partition, ": consuming again from offset ", state.segment_start);
 }
 
+void Archiver::adopt(std::int32_t partition, BatchId id, const ExistingRange& existing) {
+  auto it = partitions_.find(partition);
+  auto batch = batches_.find(id);
+  // Revoked meanwhile: whoever consumes the partition next meets the object.
+  if (it == partitions_.end() || batch == batches_.end()) return;
+  PartitionState& state = it->second;
+  const std::int64_t start = batch->second.start_offset;
+  std::int64_t& covered = state.covered[{existing.identity.kind, existing.identity.period_start}];
+  covered = std::max(covered, existing.end_offset);
+  state.adopt_end = std::max(state.adopt_end.value_or(existing.end_offset), existing.end_offset);
+  uploader_->cancel(partition);
+  for (BatchId dropped : sequencer_.drop(partition)) delete_batch(dropped);
+  for (auto& [key, file] : state.open) file.writer->abort();
+  state.open.clear();
+  state.segment_start = start;
+  state.max_event_time.reset();
+  // update_flow_control seeks back to `start` at once and resumes.
+  state.retry_after = std::chrono::steady_clock::now();
+  kafka::PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), config_.input_topic.c_str(), partition);
+  rd_kafka_pause_partitions(consumer_.get(), list.get());
+  state.paused = true;
+  kLog.warn(config_.input_topic, "/", partition, ": ", object_kind_name(existing.identity.kind),
+            " records from offset ", existing.identity.first_offset, " to ", existing.end_offset,
+            " are already in S3 in an object cut differently (an earlier owner or run); consuming "
+            "again from offset ", start, ", skipping what existing objects hold and cutting at offset ",
+            *state.adopt_end);
+}
+
 void Archiver::dispatch() {
   for (const auto& ready : sequencer_.take_dispatchable()) {
     const Batch& batch = batches_.at(ready.id);
@@ -775,6 +1042,23 @@ void Archiver::dispatch() {
 
 void Archiver::handle_completions() {
   for (const UploadDone& done : uploader_->take_done()) {
+    if (auto leftover = leftover_jobs_.find(done.id); leftover != leftover_jobs_.end()) {
+      // Uploaded, or its key holds another range (whoever consumes those
+      // offsets adopts that object): either way the file has done its part.
+      // Cancelled (shutdown): kept for the next start.
+      if (done.outcome != UploadDone::Outcome::kCancelled) {
+        for (const UploadFile& file : leftover->second) {
+          std::error_code ignored;
+          std::filesystem::remove(file.path, ignored);
+        }
+      }
+      leftover_jobs_.erase(leftover);
+      continue;
+    }
+    if (done.outcome == UploadDone::Outcome::kAdopt && done.existing) {
+      adopt(done.partition, done.id, *done.existing);
+      continue;
+    }
     if (done.outcome == UploadDone::Outcome::kUploaded) {
       (void)sequencer_.uploaded(done.partition, done.id);  // false: dropped meanwhile
       if (auto batch = batches_.find(done.id); batch != batches_.end()) record_archive_spans(batch->second);
@@ -783,20 +1067,21 @@ void Archiver::handle_completions() {
 }
 
 Status Archiver::flush_dead_letters() {
-  if (dead_letters_unflushed_ == 0) return Status::success();
+  if (dead_letters_unflushed_ == 0 && failed_dead_letters_.empty()) return Status::success();
   const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), kBrokerCallTimeoutMs);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Error(ErrorKind::kRetriable, "flushing dead letters to " + config_.dead_letter_topic +
                                             ": " + rd_kafka_err2str(err));
   }
-  if (dead_letter_failures_ > 0) {
+  if (!failed_dead_letters_.empty()) {
     // The producer is idempotent and has retried until message.timeout.ms:
-    // the records are not in the dead-letter topic. Committing past them
-    // would lose them; exiting makes the next start consume them again.
-    return Error(ErrorKind::kFatal, std::to_string(dead_letter_failures_) +
-                                        " dead letters could not be delivered to " +
-                                        config_.dead_letter_topic + " (" + dead_letter_failure_ +
-                                        "); exiting so they are consumed and sent again");
+    // these records are not in the dead-letter topic yet. Committing past
+    // them would lose them, and exiting would only meet them again after a
+    // restart (a crash loop when the topic refuses them): they are sent
+    // again or replaced (retry_failed_dead_letters), and the commit waits.
+    return Error(ErrorKind::kRetriable, std::to_string(failed_dead_letters_.size()) +
+                                            " dead letters not delivered to " + config_.dead_letter_topic +
+                                            " yet; they are sent again and nothing is committed past them");
   }
   dead_letters_unflushed_ = 0;
   return Status::success();
@@ -818,7 +1103,10 @@ Status Archiver::commit_offset(std::int32_t partition, std::int64_t offset) {
                                             rd_kafka_err2str(list->elems[0].err));
   }
   auto it = partitions_.find(partition);
-  if (it != partitions_.end()) it->second.committed = offset;
+  if (it != partitions_.end()) {
+    it->second.committed = offset;
+    std::erase_if(it->second.covered, [offset](const auto& entry) { return entry.second <= offset; });
+  }
   return Status::success();
 }
 
@@ -841,7 +1129,10 @@ Status Archiver::commit_ready(bool force) {
   // partition has no batch and no open file keeps the rule that the committed
   // offset is always the end of the last batch in S3.
   for (auto& [partition, state] : partitions_) {
-    if (!state.open.empty() || !sequencer_.idle(partition) || state.retry_after) continue;
+    // While a range is adopted, a commit before its end would fall inside
+    // an existing object's range (records skipped as covered leave the
+    // segment empty, but are not past that range yet).
+    if (!state.open.empty() || !sequencer_.idle(partition) || state.retry_after || state.adopt_end) continue;
     // The consumer's position may be past next_offset: transaction markers
     // and aborted records are skipped without being delivered. Committing it
     // keeps the group's lag at 0 on a transactional topic.
@@ -891,7 +1182,10 @@ void Archiver::update_flow_control(SteadyTime now) {
   kafka::PartitionList resume(rd_kafka_topic_partition_list_new(4));
   for (auto& [partition, state] : partitions_) {
     if (state.retry_after && now >= *state.retry_after) seek_back(partition, state);
-    const bool want_paused = spool_full_ || state.retry_after.has_value();
+    // A partition rebuilding an adopted range is not paused for a full
+    // spool: its segment can only be cut at the adopted end, so pausing it
+    // could hold the spool full for good. The existing object bounds it.
+    const bool want_paused = (spool_full_ && !state.adopt_end) || state.retry_after.has_value();
     if (want_paused == state.paused) continue;
     rd_kafka_topic_partition_list_add(want_paused ? pause.get() : resume.get(),
                                       config_.input_topic.c_str(), partition);
@@ -967,6 +1261,7 @@ Status Archiver::run_loop() {
       if (auto status = handle_message(*message); !status) return status;
     }
     rd_kafka_poll(producer_.get(), 0);  // delivery reports
+    if (auto status = retry_failed_dead_letters(); !status) return status;
     const SteadyTime now = std::chrono::steady_clock::now();
     if (now - last_housekeeping >= kHousekeepingInterval) {
       last_housekeeping = now;

@@ -29,6 +29,21 @@ ArchiverMetrics::ArchiverMetrics(prometheus::Registry& registry, std::uint64_t s
                       .Name("edgestream_archiver_consumer_lag_records")
                       .Help("High watermark minus position, per assigned partition")
                       .Register(registry)),
+      dead_letter_failures_family_(prometheus::BuildCounter()
+                                       .Name("edgestream_archiver_dead_letter_failures_total")
+                                       .Help("Dead letters the producer could not deliver, by "
+                                             "outcome (retried, replaced)")
+                                       .Register(registry)),
+      existing_objects_family_(prometheus::BuildCounter()
+                                   .Name("edgestream_archiver_existing_objects_total")
+                                   .Help("Write-once uploads that found their key taken, by "
+                                         "outcome (identical, adopted)")
+                                   .Register(registry)),
+      already_archived_(prometheus::BuildCounter()
+                            .Name("edgestream_archiver_records_already_archived_total")
+                            .Help("Records skipped because an object already in S3 holds them")
+                            .Register(registry)
+                            .Add({})),
       uploaded_bytes_(prometheus::BuildCounter()
                           .Name("edgestream_archiver_uploaded_bytes_total")
                           .Help("Bytes of the Parquet objects acknowledged by S3")
@@ -68,6 +83,8 @@ ArchiverMetrics::ArchiverMetrics(prometheus::Registry& registry, std::uint64_t s
     retries_family_.Add({{"cause", cause}});
     errors_family_.Add({{"cause", cause}});
   }
+  for (const char* outcome : {"retried", "replaced"}) dead_letter_failures_family_.Add({{"outcome", outcome}});
+  for (const char* outcome : {"identical", "adopted"}) existing_objects_family_.Add({{"outcome", outcome}});
   spool_limit_.Set(static_cast<double>(spool_limit_bytes));
 }
 

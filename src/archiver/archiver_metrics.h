@@ -36,6 +36,16 @@ class ArchiverMetrics {
   void file_uploaded(RecordKind kind, std::uint64_t bytes, double seconds);
   void upload_retry(const std::string& cause);
   void upload_error(const std::string& cause);
+  // A dead letter the producer could not deliver: "retried" (sent again, the
+  // commit waits for it) or "replaced" (the topic refused it for good; a
+  // replacement without the value was sent instead).
+  void dead_letter_failed(const char* outcome) { dead_letter_failures_family_.Add({{"outcome", outcome}}).Increment(); }
+  // A write-once upload found its key taken: "identical" (same offset range:
+  // the object is ours or equal to ours) or "adopted" (another range: the
+  // partition is rebuilt to continue after it).
+  void existing_object(const char* outcome) { existing_objects_family_.Add({{"outcome", outcome}}).Increment(); }
+  // Records skipped because an existing object already holds them.
+  void already_archived() { already_archived_.Increment(); }
   void set_spool_bytes(std::uint64_t bytes) { spool_bytes_.Set(static_cast<double>(bytes)); }
   void set_oldest_unarchived_age(double seconds) { oldest_unarchived_.Set(seconds); }
   void set_lag(const std::string& topic, std::int32_t partition, std::int64_t lag);
@@ -48,6 +58,9 @@ class ArchiverMetrics {
   prometheus::Family<prometheus::Counter>& errors_family_;
   prometheus::Family<prometheus::Counter>& dead_lettered_family_;
   prometheus::Family<prometheus::Gauge>& lag_family_;
+  prometheus::Family<prometheus::Counter>& dead_letter_failures_family_;
+  prometheus::Family<prometheus::Counter>& existing_objects_family_;
+  prometheus::Counter& already_archived_;
   std::array<prometheus::Counter*, 3> records_in_{};
   std::array<prometheus::Counter*, 3> files_uploaded_{};
   std::array<prometheus::Counter*, std::size(kAllInvalidReasons)> dead_lettered_{};

@@ -50,6 +50,34 @@ std::string object_file_name(const FileIdentity& file) {
   return name;
 }
 
+std::optional<FileIdentity> parse_object_file_name(std::string_view name) {
+  for (RecordKind kind : kAllKinds) {
+    const std::string lead = std::string(object_kind_name(kind)) + "-p";
+    if (!name.starts_with(lead)) continue;
+    const std::string rest(name.substr(lead.size()));
+    int partition = 0, year = 0;
+    long long first = 0;
+    unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    int consumed = 0;
+    if (std::sscanf(rest.c_str(), "%d-o%lld_%4d%2u%2uT%2u%2u%2uZ.parquet%n", &partition, &first,
+                    &year, &month, &day, &hour, &minute, &second, &consumed) != 8 ||
+        static_cast<std::size_t>(consumed) != rest.size()) {
+      return std::nullopt;
+    }
+    const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
+                                           std::chrono::day(day)};
+    if (!date.ok()) return std::nullopt;
+    FileIdentity identity{kind, partition, first,
+                          EventTime{std::chrono::sys_days(date).time_since_epoch() +
+                                    std::chrono::hours(hour) + std::chrono::minutes(minute) +
+                                    std::chrono::seconds(second)}};
+    // Only names this module writes: anything else is not ours.
+    if (object_file_name(identity) != name) return std::nullopt;
+    return identity;
+  }
+  return std::nullopt;
+}
+
 std::string object_key(std::string_view prefix, const FileIdentity& file) {
   while (!prefix.empty() && prefix.front() == '/') prefix.remove_prefix(1);
   while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);

@@ -68,6 +68,14 @@ int main(int argc, char** argv) {
   app.add_option("--s3-stall-seconds", stall_seconds,
                  "An upload moving under 1 KiB/s for this long is abandoned and retried (detects a cut link)")
       ->envname("EDGESTREAM_ARCHIVER_S3_STALL_SECONDS")->capture_default_str();
+  double request_deadline_seconds = 60;
+  app.add_option("--s3-request-timeout-seconds", request_deadline_seconds,
+                 "Deadline of one S3 request: this plus 1 s per 64 KiB of body; 0: none (only the stall rule)")
+      ->envname("EDGESTREAM_ARCHIVER_S3_REQUEST_TIMEOUT_SECONDS")->capture_default_str();
+  std::int64_t future_skew_seconds = config.planner.max_future_skew.count();
+  app.add_option("--max-future-skew-seconds", future_skew_seconds,
+                 "Records with an event time further ahead of this node's clock are dead-lettered (timestamp_in_future)")
+      ->envname("EDGESTREAM_ARCHIVER_MAX_FUTURE_SKEW_SECONDS")->capture_default_str();
   std::string codec = "zstd";
   app.add_option("--parquet-codec", codec)
       ->envname("EDGESTREAM_ARCHIVER_PARQUET_CODEC")->capture_default_str()
@@ -107,6 +115,8 @@ int main(int argc, char** argv) {
   };
   config.upload_backoff_cap = to_millis(backoff_cap_seconds);
   config.drain_timeout = to_millis(drain_seconds);
+  config.s3.request_deadline = to_millis(request_deadline_seconds);
+  config.planner.max_future_skew = std::chrono::seconds(future_skew_seconds);
 
   install_shutdown_handlers();
   Status status = archiver::run(config);

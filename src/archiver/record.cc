@@ -165,6 +165,8 @@ const char* to_string(InvalidReason reason) {
     case InvalidReason::kInvalidCount: return "invalid_count";
     case InvalidReason::kInvalidWindow: return "invalid_window";
     case InvalidReason::kRejectedByWriter: return "rejected_by_writer";
+    case InvalidReason::kTimestampInFuture: return "timestamp_in_future";
+    case InvalidReason::kDeadLetterRejected: return "dead_letter_rejected";
   }
   return "unknown";
 }

@@ -9,12 +9,16 @@ const char* to_string(CutReason reason) {
     case CutReason::kByteLimit: return "byte_limit";
     case CutReason::kPeriodOver: return "period_over";
     case CutReason::kQuiet: return "quiet";
+    case CutReason::kAdopted: return "adopted";
   }
   return "unknown";
 }
 
 CutReason SegmentPlanner::decide(const SegmentView& segment, SteadyTime now) const {
   if (segment.files.empty()) return CutReason::kNone;
+  if (segment.adopt_end) {
+    return segment.next_offset >= *segment.adopt_end ? CutReason::kAdopted : CutReason::kNone;
+  }
   for (const OpenFileView& file : segment.files) {
     if (file.rows >= config_.max_file_rows) return CutReason::kRowLimit;
   }

@@ -1,6 +1,8 @@
 #include "uploader.h"
 
 #include <algorithm>
+#include <exception>
+#include <string>
 
 namespace edgestream::archiver {
 
@@ -113,12 +115,10 @@ void Uploader::loop() {
       running_partition_ = job.partition;
       running_cancelled_ = false;
     }
-    const bool uploaded = upload(job);
+    UploadDone done = upload(job);
     {
       std::lock_guard lock(mutex_);
-      done_.push_back(UploadDone{job.partition, job.id,
-                                 uploaded ? UploadDone::Outcome::kUploaded
-                                          : UploadDone::Outcome::kCancelled});
+      done_.push_back(std::move(done));
       running_partition_.reset();
       running_cancelled_ = false;
     }
@@ -126,20 +126,73 @@ void Uploader::loop() {
   }
 }
 
-bool Uploader::upload(const UploadJob& job) {
+UploadDone Uploader::upload(const UploadJob& job) {
+  UploadDone done{job.partition, job.id, UploadDone::Outcome::kUploaded};
   for (const UploadFile& file : job.files) {
-    if (!upload_file(job, file)) return false;
+    switch (upload_file(file, done.existing)) {
+      case FileOutcome::kUploaded: continue;
+      case FileOutcome::kCancelled: done.outcome = UploadDone::Outcome::kCancelled; return done;
+      case FileOutcome::kAdopt: done.outcome = UploadDone::Outcome::kAdopt; return done;
+    }
   }
-  return true;
+  return done;
 }
 
-bool Uploader::upload_file(const UploadJob& job, const UploadFile& file) {
+std::optional<Uploader::FileOutcome> Uploader::inspect_existing(
+    const std::string& what, const UploadFile& file, std::optional<ExistingRange>& existing) {
+  auto head = s3::retry_with_deadline(
+      "reading " + s3::s3_uri(client_->bucket(), file.key), policy_.round, clock_, jitter_, log_,
+      [&](const s3::RetryContext&) -> s3::S3Result<std::optional<s3::ObjectInfo>> {
+        if (cancelled()) return s3::S3Error(ErrorKind::kFatal, s3::RetryCause::kNone, "cancelled");
+        return client_->head_object(file.key);
+      });
+  if (!head.ok() || !head.value()) return std::nullopt;  // gone again or unreadable: upload again
+  const std::optional<std::string> end_text = head.value()->metadata_value(kEndOffsetMetadata);
+  std::int64_t end = -1;
+  if (end_text) {
+    try {
+      end = std::stoll(*end_text);
+    } catch (const std::exception&) {
+      end = -1;
+    }
+  }
+  if (end < 0) {
+    // Without the range, nobody can tell which records the object holds;
+    // replacing it could lose committed records. An operator decides.
+    log_.error(what, ": the key exists but the object has no valid x-amz-meta-", kEndOffsetMetadata,
+               " (written by an older archiver or by hand). It is not replaced: check which "
+               "records it holds, then delete it or move it away. Retrying every ",
+               policy_.round.max_backoff.count() / 1000, " s; the data waits in the spool and in Kafka");
+    metrics_.upload_error("fatal");
+    clock_.sleep_for(policy_.round.max_backoff);
+    return std::nullopt;
+  }
+  if (end == file.end_offset) {
+    metrics_.existing_object("identical");
+    log_.info(what, ": already in S3 with the same offset range [", file.identity.first_offset, ", ",
+              end, ") (an earlier attempt, or another owner cut the same way); counted as uploaded");
+    return FileOutcome::kUploaded;
+  }
+  metrics_.existing_object("adopted");
+  log_.warn(what, ": the key is taken by an object holding offsets [", file.identity.first_offset,
+            ", ", end, ") where this file holds [", file.identity.first_offset, ", ",
+            file.end_offset, "); the partition is rebuilt to continue after the existing object");
+  existing = ExistingRange{file.identity, end};
+  return FileOutcome::kAdopt;
+}
+
+Uploader::FileOutcome Uploader::upload_file(const UploadFile& file,
+                                            std::optional<ExistingRange>& existing) {
   const std::string what = "upload of " + s3::s3_uri(client_->bucket(), file.key) + " (partition " +
-                           std::to_string(job.partition) + ")";
+                           std::to_string(file.identity.partition) + ")";
   const auto started = std::chrono::steady_clock::now();
   std::optional<std::string> previous_cause;
   s3::PutOptions options;
   options.content_type = "application/vnd.apache.parquet";
+  options.if_none_match = true;
+  options.metadata = {{kFirstOffsetMetadata, std::to_string(file.identity.first_offset)},
+                      {kEndOffsetMetadata, std::to_string(file.end_offset)}};
+  options.cancelled = [this] { return cancelled(); };
   for (int round = 1;; ++round) {
     auto result = s3::retry_with_deadline(
         what, policy_.round, clock_, jitter_, log_,
@@ -149,7 +202,7 @@ bool Uploader::upload_file(const UploadJob& job, const UploadFile& file) {
           }
           if (previous_cause) metrics_.upload_retry(*previous_cause);
           auto put = client_->upload_file(file.key, file.path, options);
-          if (!put.ok()) {
+          if (!put.ok() && !put.error().key_exists()) {
             previous_cause = cause_label(put.error());
             metrics_.upload_error(*previous_cause);
           }
@@ -161,11 +214,16 @@ bool Uploader::upload_file(const UploadJob& job, const UploadFile& file) {
       metrics_.file_uploaded(file.kind, file.bytes, seconds);
       log_.debug("uploaded ", s3::s3_uri(client_->bucket(), file.key), " (", file.bytes,
                  " bytes, ", seconds, " s)");
-      return true;
+      return FileOutcome::kUploaded;
     }
     if (cancelled()) {
       log_.info(what, ": cancelled; it is not committed, so it is redone from Kafka");
-      return false;
+      return FileOutcome::kCancelled;
+    }
+    if (result.error().key_exists()) {
+      if (auto outcome = inspect_existing(what, file, existing)) return *outcome;
+      if (cancelled()) return FileOutcome::kCancelled;
+      continue;
     }
     if (result.error().kind() == ErrorKind::kRetriable) {
       log_.warn(what, ": still failing after round ", round, " (",
@@ -179,7 +237,7 @@ bool Uploader::upload_file(const UploadJob& job, const UploadFile& file) {
                policy_.round.max_backoff.count() / 1000,
                " s and loses nothing meanwhile (the data waits in the spool and in Kafka)");
     clock_.sleep_for(policy_.round.max_backoff);
-    if (cancelled()) return false;
+    if (cancelled()) return FileOutcome::kCancelled;
   }
 }
 

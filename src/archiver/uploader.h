@@ -13,8 +13,15 @@
 //    jitter, errors no retry can fix (permissions, missing bucket) are logged
 //    with what to do and retried at the cap, so an operator can fix them
 //    without losing data.
-//  - Cancellation takes effect between attempts and during backoff; an
-//    attempt already sent runs to its end (S3 has no way to take it back).
+//  - Cancellation takes effect between attempts, during backoff and between
+//    the parts of a multipart upload (which is then aborted); a request
+//    already sent runs to its end or its per-request deadline. That is safe
+//    because every object is written once (If-None-Match: *): a late request
+//    can only create a key nobody else has written, never replace an object.
+//  - A key already taken is not an error: when the existing object holds the
+//    same offset range (metadata written with it) the file counts as
+//    uploaded; when it holds another range the job ends as kAdopt with that
+//    range, and the main thread rebuilds the partition to continue after it.
 #pragma once
 
 #include <chrono>
@@ -32,6 +39,7 @@
 
 #include "archiver_metrics.h"
 #include "edgestream/archiver/batch_sequencer.h"
+#include "edgestream/archiver/layout.h"
 #include "edgestream/archiver/record.h"
 #include "edgestream/common/log.h"
 #include "edgestream/s3/client.h"
@@ -44,6 +52,21 @@ struct UploadFile {
   std::string key;
   RecordKind kind = RecordKind::kReading;
   std::uint64_t bytes = 0;
+  FileIdentity identity{};
+  // The object holds every record of its kind and period with an offset in
+  // [identity.first_offset, end_offset): the end of the batch it was cut in.
+  // Stored with the object as metadata (kEndOffsetMetadata).
+  std::int64_t end_offset = 0;
+};
+
+// Object metadata (x-amz-meta-…) naming the offset range an object holds.
+inline constexpr const char* kFirstOffsetMetadata = "edgestream-first-offset";
+inline constexpr const char* kEndOffsetMetadata = "edgestream-end-offset";
+
+// An object found in S3 under one of the job's keys, with another offset range.
+struct ExistingRange {
+  FileIdentity identity;
+  std::int64_t end_offset = 0;
 };
 
 struct UploadJob {
@@ -53,10 +76,13 @@ struct UploadJob {
 };
 
 struct UploadDone {
-  enum class Outcome : std::uint8_t { kUploaded, kCancelled };
+  // kAdopt: a key was taken by an object with another offset range
+  // (`existing`); the job's remaining files were not uploaded.
+  enum class Outcome : std::uint8_t { kUploaded, kCancelled, kAdopt };
   std::int32_t partition = 0;
   BatchId id = 0;
   Outcome outcome = Outcome::kUploaded;
+  std::optional<ExistingRange> existing{};
 };
 
 struct UploadPolicy {
@@ -100,8 +126,14 @@ class Uploader {
   };
 
   void loop();
-  bool upload(const UploadJob& job);  // false when cancelled
-  bool upload_file(const UploadJob& job, const UploadFile& file);
+  UploadDone upload(const UploadJob& job);
+  enum class FileOutcome : std::uint8_t { kUploaded, kCancelled, kAdopt };
+  FileOutcome upload_file(const UploadFile& file,
+                          std::optional<ExistingRange>& existing);
+  // After a 412: reads the existing object's range. kUploaded when it equals
+  // the file's, kAdopt when it differs, nullopt to try the upload again.
+  std::optional<FileOutcome> inspect_existing(const std::string& what, const UploadFile& file,
+                                              std::optional<ExistingRange>& existing);
   bool cancelled_locked() const;
   bool cancelled();
 

@@ -596,7 +596,7 @@ def netns_link(request):
         ip("link", "set", ns_if, "up", netns_name=netns)
         ip("link", "set", "lo", "up", netns_name=netns)
         yield {
-            "netns": netns, "address": ns_ip,
+            "netns": netns, "address": ns_ip, "host_if": host_if,
             # The far end goes dark: packets to it are dropped, connections
             # stall (as on a real cut link) instead of being refused.
             "cut": lambda: ip("link", "set", ns_if, "down", netns_name=netns),
@@ -787,3 +787,316 @@ def test_missing_dead_letter_topic_exits_with_code_2(bin_dir, stack_env, topic_p
         env=archiver_env(stack_env), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr
     assert "does not exist" in result.stderr
+
+
+# --- event time bounded by the clock, dead letters that cannot be delivered -----------
+
+
+def test_record_far_in_the_future_is_dead_lettered_and_files_are_still_cut(
+        bin_dir, stack_env, topic_pair, s3_client, s3_bucket, s3_prefix, tmp_path):
+    """One reading stamped decades ahead, then a steady stream (never quiet
+    for the grace time): the far-future reading goes to the dead-letter topic
+    with reason timestamp_in_future, and files of the stream are cut by event
+    time and uploaded while it is still running."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(1)
+    future = {"type": "reading", "device_id": "device-with-a-broken-clock",
+              "timestamp": "2099-06-01T00:00:00Z", "temperature": 20.0, "humidity": 50.0,
+              "status": "OK"}
+    produce(bootstrap, topic, [(0, "future", future)])
+    archiver = ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq,
+                               f"archiver-{uuid.uuid4().hex[:8]}", tmp_path / "spool", s3_prefix,
+                               tmp_path / "archiver.log").start()
+    sent = []
+    # Each step: half a period of event time, produced every 0.5 s of wall
+    # time (well inside the 2 s grace, so the quiet rule never cuts).
+    uploaded_while_streaming = False
+    for step in range(40):
+        batch = [(0, key, record) for _, key, record in
+                 make_records(seed=300 + step, partitions=1, periods=1, readings_per_period=20,
+                              start_ms=BASE_MS + step * PERIOD_S * 500)
+                 if BASE_MS + step * PERIOD_S * 500 <= to_ms(record.get("timestamp") or record["window_start"])
+                 < BASE_MS + (step + 1) * PERIOD_S * 500]
+        produce(bootstrap, topic, batch)
+        sent.extend(batch)
+        if archiver.metric_sum("edgestream_archiver_files_uploaded_total") > 0:
+            uploaded_while_streaming = True
+            break
+        time.sleep(0.5)  # the stream's pace, not a synchronisation
+    assert uploaded_while_streaming, "no file was cut by event time while records kept coming"
+    expected = expected_rows(sent)
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, archiver, timeout=60)
+    assert archive.problems == []
+    assert archive.difference(expected) == []
+    letters = read_all(bootstrap, dlq, 1, 1)
+    assert len(letters) == 1
+    headers = {name: data.decode() for name, data in letters[0].headers()}
+    assert headers["edgestream.reason"] == "timestamp_in_future"
+    assert json.loads(letters[0].value()) == future
+    assert archiver.metrics()[
+        'edgestream_archiver_records_dead_lettered_total{reason="timestamp_in_future"}'] == 1
+    assert archiver.stop() == 0, archiver.tail()
+
+
+def test_dead_letter_refused_by_its_topic_is_replaced_not_a_crash(
+        bin_dir, stack_env, topic_pair, kafka_admin, s3_client, s3_bucket, s3_prefix, tmp_path):
+    """The dead-letter topic refuses an invalid record (larger than its
+    max.message.bytes): the archiver neither exits nor commits past it with
+    the record in neither output; a replacement without the value, reason
+    dead_letter_rejected, goes to the dead-letter topic, and it carries on."""
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(1)
+    resource = ConfigResource("topic", dlq, incremental_configs=[
+        ConfigEntry("max.message.bytes", "2048", incremental_operation=AlterConfigOpType.SET)])
+    kafka_admin.incremental_alter_configs([resource])[resource].result(timeout=30)
+    big_invalid = b"not json " + b"x" * 8000
+    records = make_records(seed=71, partitions=1, periods=2, readings_per_period=200)
+    produce(bootstrap, topic, records[:100] + [(0, "too-big", big_invalid)] + records[100:])
+    group = f"archiver-{uuid.uuid4().hex[:8]}"
+    archiver = ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, group,
+                               tmp_path / "spool", s3_prefix, tmp_path / "archiver.log").start()
+    expected = expected_rows(records)
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, archiver, timeout=90)
+    assert archive.difference(expected) == []
+    ends = end_offsets(bootstrap, topic, 1)
+    wait_until(lambda: committed_offsets(bootstrap, group, topic, 1) == ends, 60,
+               "committed offsets at the end")
+    letters = read_all(bootstrap, dlq, 1, 1)
+    assert len(letters) == 1, "exactly one dead letter: the replacement"
+    headers = {name: data.decode() for name, data in letters[0].headers()}
+    assert headers["edgestream.reason"] == "dead_letter_rejected"
+    assert "invalid_json" in headers["edgestream.detail"]
+    assert headers["edgestream.source.topic"] == topic
+    assert int(headers["edgestream.source.offset"]) == 100
+    assert not letters[0].value()
+    metrics = archiver.metrics()
+    assert metrics['edgestream_archiver_dead_letter_failures_total{outcome="replaced"}'] == 1
+    assert metrics['edgestream_archiver_records_dead_lettered_total{reason="dead_letter_rejected"}'] == 1
+    assert archiver.stop() == 0, archiver.tail()
+
+
+# --- write-once objects: no later write can replace an object --------------------------
+
+
+def test_restart_with_halved_and_doubled_max_file_rows_after_unclean_stops(
+        bin_dir, stack_env, topic_pair, s3_client, s3_bucket, s3_prefix, tmp_path):
+    """SIGKILL mid-upload, restart with half the rows per file, SIGKILL
+    again, restart with twice the rows: the cuts of the runs differ, objects
+    of the killed runs stay (written once), and the restarted runs continue
+    after them. Every record is in S3 exactly once, and no object was
+    replaced."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(2)
+    records = make_records(seed=81, partitions=2, periods=6, readings_per_period=12_000)
+    produce(bootstrap, topic, records)
+    expected = expected_rows(records)
+    group = f"archiver-{uuid.uuid4().hex[:8]}"
+    spool = tmp_path / "spool"
+    seen = {}
+
+    def run(name, rows, uploads_before_kill):
+        archiver = ArchiverProcess(
+            bin_dir, archiver_env(stack_env), topic, dlq, group, spool, s3_prefix,
+            tmp_path / f"archiver-{name}.log",
+            extra=["--max-file-rows", str(rows), "--row-group-rows", "1000",
+                   "--parquet-codec", "none"]).start()
+        if uploads_before_kill is None:
+            return archiver
+        wait_until(lambda: archiver.metric_sum("edgestream_archiver_files_uploaded_total")
+                   >= uploads_before_kill, 120, f"{uploads_before_kill} uploads in run {name}")
+        archiver.kill()
+        # Objects are written once: every object seen so far is unchanged.
+        for item in s3_client.list_objects_v2(Bucket=s3_bucket, Prefix=s3_prefix).get("Contents", []):
+            assert seen.setdefault(item["Key"], item["ETag"]) == item["ETag"], \
+                f"{item['Key']} was replaced"
+        return None
+
+    run("4000", 4000, 3)
+    run("2000", 2000, 4)
+    archiver = run("8000", 8000, None)
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, archiver, timeout=240)
+    assert archive.problems == []
+    assert archive.difference(expected) == []
+    ends = end_offsets(bootstrap, topic, 2)
+    wait_until(lambda: committed_offsets(bootstrap, group, topic, 2) == ends, 60,
+               "committed offsets at the end")
+    for item in s3_client.list_objects_v2(Bucket=s3_bucket, Prefix=s3_prefix).get("Contents", []):
+        assert seen.setdefault(item["Key"], item["ETag"]) == item["ETag"], f"{item['Key']} was replaced"
+    assert Archive(s3_client, s3_bucket, s3_prefix).difference(expected) == []
+    assert archiver.stop() == 0, archiver.tail()
+
+
+def qdisc_backlog_bytes(device):
+    text = subprocess.run(["tc", "-s", "qdisc", "show", "dev", device], capture_output=True,
+                          text=True, check=True).stdout
+    match = re.search(r"backlog (\d+)b", text)
+    return int(match.group(1)) if match else 0
+
+
+def test_revoked_instance_on_a_slowed_link_cannot_replace_the_new_owners_objects(
+        bin_dir, stack_env, topic_pair, tmp_path, netns_link):
+    """Instance A uploads through a link slowed to a crawl (tc on the
+    namespace's veth) and loses its partition while a PUT is on the wire (it
+    is frozen past its session timeout). Instance B, cutting files at a
+    different --max-file-rows, takes over and archives everything through
+    another server on the same storage. Then A's PUT arrives: it must not
+    replace B's object. Every record is in S3 exactly once."""
+    if shutil.which("tc") is None:
+        pytest.fail("iproute2 (tc) is required for the slowed-link test")
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(1)
+    root = tmp_path / "s3-root"
+    slow = VersityGw(root, netns_link["address"], 9000, netns=netns_link["netns"])
+    fast = VersityGw(root, "127.0.0.1", free_port())
+    fast.access_key, fast.secret_key = slow.access_key, slow.secret_key
+    slow.start()
+    fast.start()
+    host_if = netns_link["host_if"]
+    try:
+        bucket = f"fence-{uuid.uuid4().hex[:8]}"
+        fast.client().create_bucket(Bucket=bucket)
+        prefix = "fence/"
+        first = make_records(seed=91, partitions=1, periods=2, readings_per_period=400)
+        # One period of 3500 readings: A cuts its first 3000 (a file of about
+        # 140 KB) by the row limit and starts uploading it over the slowed link.
+        second = make_records(seed=92, partitions=1, periods=1, readings_per_period=3500,
+                              start_ms=BASE_MS + 2 * PERIOD_S * 1000)
+        produce(bootstrap, topic, first)
+        group = f"archiver-{uuid.uuid4().hex[:8]}"
+        session = ["--kafka", "session.timeout.ms=6000", "--kafka", "heartbeat.interval.ms=1000"]
+        a = ArchiverProcess(
+            bin_dir, archiver_env(stack_env, **slow.env(), S3_BUCKET=bucket), topic, dlq, group,
+            tmp_path / "spool-a", prefix, tmp_path / "archiver-a.log",
+            extra=["--max-file-rows", "3000", "--parquet-codec", "none", *session]).start()
+        ends = end_offsets(bootstrap, topic, 1)
+        wait_until(lambda: committed_offsets(bootstrap, group, topic, 1) == ends, 60,
+                   "A to archive and commit the first records over the fast link")
+        # About 3 KB/s towards the server: above the stall limit (1 KiB/s), so
+        # the PUT keeps crawling (about 45 s) instead of being abandoned. A
+        # token bucket: netem is not built into every kernel; tbf is.
+        subprocess.run(["tc", "qdisc", "add", "dev", host_if, "root", "tbf", "rate", "24kbit",
+                        "burst", "1600", "latency", "30s"], check=True)
+        produce(bootstrap, topic, second)
+        wait_until(lambda: qdisc_backlog_bytes(host_if) > 0, 60, "A's PUT to crawl over the link")
+        uploaded_by_a = a.metric_sum("edgestream_archiver_files_uploaded_total")
+        # A is frozen until the group gives its partition to B (its session
+        # times out), then thawed: its PUT crawls on while B archives.
+        a.process.send_signal(signal.SIGSTOP)
+        try:
+            b = ArchiverProcess(
+                bin_dir, archiver_env(stack_env, **fast.env(), S3_BUCKET=bucket), topic, dlq, group,
+                tmp_path / "spool-b", prefix, tmp_path / "archiver-b.log",
+                extra=["--max-file-rows", "700", "--parquet-codec", "none", *session]).start()
+            wait_until(lambda: any(k.startswith("edgestream_archiver_consumer_lag_records")
+                                   for k in b.metrics()), 60, "B to be assigned the partition")
+        finally:
+            a.process.send_signal(signal.SIGCONT)
+        expected = expected_rows(first + second)
+        archive = wait_for_archive(fast.client(), bucket, prefix, expected, b, timeout=120)
+        assert archive.difference(expected) == []
+
+        def etags():
+            listing = fast.client().list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+            return {item["Key"]: item["ETag"] for item in listing}
+        before = etags()
+        # A finds out it lost the partition; its PUT still crawls on and
+        # arrives (or is refused) in the end.
+        wait_until(lambda: a.metric_sum("edgestream_archiver_files_uploaded_total") > uploaded_by_a
+                   or "cancelled; it is not committed" in a.tail(400)
+                   or a.metric_sum("edgestream_archiver_existing_objects_total") > 0,
+                   240, "A's crawling PUT to end")
+        wait_until(lambda: qdisc_backlog_bytes(host_if) == 0, 120, "the slowed link to drain")
+        assert etags() == before, "an object B wrote was replaced by A's late PUT"
+        archive = Archive(fast.client(), bucket, prefix)
+        assert archive.problems == []
+        assert archive.difference(expected) == []
+        assert b.stop() == 0, b.tail()
+        assert a.stop() == 0, a.tail()
+    finally:
+        subprocess.run(["tc", "qdisc", "del", "dev", host_if, "root"], check=False)
+        slow.stop()
+        fast.stop()
+
+
+def test_closed_spool_files_of_a_killed_run_are_uploaded_when_it_returns(
+        bin_dir, stack_env, topic_pair, tmp_path):
+    """S3 is down, the archiver cuts files into its spool and is killed. The
+    spool volume is kept (as the Helm chart keeps it) and the replica comes
+    back consuming a topic with nothing left to read: the closed files of the
+    spool still reach S3, each record once."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(2)
+    empty_topic, _ = topic_pair(2)
+    server = VersityGw(tmp_path / "s3-root", "127.0.0.1", free_port()).start()
+    try:
+        client = server.client()
+        bucket = f"spool-{uuid.uuid4().hex[:8]}"
+        client.create_bucket(Bucket=bucket)
+        server.stop()
+        records = make_records(seed=101, partitions=2, periods=3, readings_per_period=500)
+        produce(bootstrap, topic, records)
+        spool = tmp_path / "spool"
+        env = archiver_env(stack_env, **server.env(), S3_BUCKET=bucket)
+        group = f"archiver-{uuid.uuid4().hex[:8]}"
+        first = ArchiverProcess(bin_dir, env, topic, dlq, group, spool, "kept/",
+                                tmp_path / "archiver-1.log").start()
+
+        def everything_cut():
+            lag = sum(v for k, v in first.metrics().items()
+                      if k.startswith("edgestream_archiver_consumer_lag_records"))
+            names = [path.name for path in spool.iterdir()]
+            return (lag == 0 and first.metric_sum("edgestream_archiver_upload_errors_total") > 0
+                    and names and not any(name.endswith(".inprogress") for name in names))
+        wait_until(everything_cut, 90, "every record consumed and cut into closed spool files")
+        first.kill()
+        server.start()
+        second = ArchiverProcess(bin_dir, env, empty_topic, dlq, f"archiver-{uuid.uuid4().hex[:8]}",
+                                 spool, "kept/", tmp_path / "archiver-2.log").start()
+        expected = expected_rows(records)
+        archive = wait_for_archive(client, bucket, "kept/", expected, second, timeout=90)
+        assert archive.problems == []
+        assert archive.difference(expected) == []
+        wait_until(lambda: list(spool.iterdir()) == [], 30, "the uploaded spool files to be deleted")
+        assert second.stop() == 0, second.tail()
+    finally:
+        server.stop()
+
+
+def test_dead_letter_topic_gone_for_a_while_holds_the_commit_and_nothing_else(
+        bin_dir, stack_env, topic_pair, kafka_admin, s3_client, s3_bucket, s3_prefix, tmp_path):
+    """The dead-letter topic disappears while the archiver runs and comes
+    back later: the dead letter cannot be delivered, is sent again and again,
+    the offset is not committed past it, and the archiver stays up (exiting
+    would only fail on the same record again). Once the topic is back, the
+    dead letter arrives and the offsets reach the end."""
+    from confluent_kafka.admin import NewTopic
+
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(1)
+    records = make_records(seed=111, partitions=1, periods=2, readings_per_period=200)
+    group = f"archiver-{uuid.uuid4().hex[:8]}"
+    archiver = ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, group,
+                               tmp_path / "spool", s3_prefix, tmp_path / "archiver.log",
+                               extra=["--kafka", "message.timeout.ms=3000"]).start()
+    kafka_admin.delete_topics([dlq], request_timeout=30)[dlq].result(timeout=30)
+    wait_until(lambda: dlq not in kafka_admin.list_topics(timeout=5).topics, 30, "the dead-letter topic gone")
+    produce(bootstrap, topic, records[:50] + [(0, "bad", b"not json")] + records[50:])
+    # metrics() also fails the test as soon as the archiver has exited.
+    wait_until(lambda: archiver.metrics().get(
+        'edgestream_archiver_dead_letter_failures_total{outcome="retried"}', 0) >= 2, 90,
+        "the dead letter to fail and be sent again")
+    committed = committed_offsets(bootstrap, group, topic, 1)[0]
+    assert committed <= 50, f"committed {committed}, past the undelivered dead letter at offset 50"
+    assert archiver.alive(), archiver.tail()
+    kafka_admin.create_topics([NewTopic(dlq, 1, 1)], request_timeout=30)[dlq].result(timeout=30)
+    expected = expected_rows(records)
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, archiver, timeout=90)
+    assert archive.difference(expected) == []
+    ends = end_offsets(bootstrap, topic, 1)
+    wait_until(lambda: committed_offsets(bootstrap, group, topic, 1) == ends, 90,
+               "committed offsets at the end")
+    letters = read_all(bootstrap, dlq, 1, 1)
+    assert [message.value() for message in letters] == [b"not json"]
+    assert archiver.stop() == 0, archiver.tail()

@@ -112,6 +112,15 @@ std::uint64_t parse_u64(const std::optional<std::string>& text) {
   return value;
 }
 
+constexpr std::string_view kMetadataPrefix = "x-amz-meta-";
+
+void add_write_once_and_metadata(HeaderList& headers, const PutOptions& options) {
+  if (options.if_none_match) headers.emplace_back("If-None-Match", "*");
+  for (const auto& [name, value] : options.metadata) {
+    headers.emplace_back(std::string(kMetadataPrefix) + name, value);
+  }
+}
+
 }  // namespace
 
 Status validate(const S3ClientConfig& config) {
@@ -168,6 +177,14 @@ S3Result<HttpResponse> CurlS3Client::send(const Call& call) {
   request.method = call.method;
   request.url = target.url;
   request.body = call.body;
+  if (config_.request_deadline.count() > 0) {
+    std::uint64_t body_bytes = 0;
+    if (const auto* text = std::get_if<std::string_view>(&call.body)) body_bytes = text->size();
+    if (const auto* range = std::get_if<FileRange>(&call.body)) body_bytes = range->length;
+    const std::uint64_t rate = std::max<std::uint64_t>(1, config_.request_deadline_bytes_per_second);
+    request.timeout = config_.request_deadline +
+                      std::chrono::milliseconds(body_bytes * 1000 / rate);
+  }
   request.headers = {{"Host", target.host},
                      {"x-amz-date", amz_date},
                      {"x-amz-content-sha256", call.payload_hash}};
@@ -227,6 +244,7 @@ S3Result<PutResult> CurlS3Client::put_object(std::string_view key, std::string_v
   } else if (config_.checksum_sha256) {
     call.headers.emplace_back("x-amz-checksum-sha256", crypto::base64(sha));
   }
+  add_write_once_and_metadata(call.headers, options);
   S3Result<HttpResponse> response = send(call);
   if (!response.ok()) return response.error();
   return PutResult{xml::unquote(response.value().header("etag").value_or("")), 0, body.size()};
@@ -267,6 +285,7 @@ S3Result<PutResult> CurlS3Client::upload_file(std::string_view key,
   } else if (config_.checksum_sha256) {
     call.headers.emplace_back("x-amz-checksum-sha256", crypto::base64(digests.sha256));
   }
+  add_write_once_and_metadata(call.headers, options);
   S3Result<HttpResponse> response = send(call);
   if (!response.ok()) return response.error();
   return PutResult{xml::unquote(response.value().header("etag").value_or("")), 0, size};
@@ -291,6 +310,10 @@ S3Result<PutResult> CurlS3Client::upload_multipart(std::string_view key,
   create.query = {{"uploads", ""}};
   create.headers = {{"Content-Type", options.content_type}};
   if (config_.checksum_sha256) create.headers.emplace_back("x-amz-checksum-algorithm", "SHA256");
+  // Metadata belongs to the upload's creation; the write-once condition to its completion.
+  for (const auto& [name, value] : options.metadata) {
+    create.headers.emplace_back(std::string(kMetadataPrefix) + name, value);
+  }
   S3Result<HttpResponse> created = send(create);
   if (!created.ok()) return created.error();
   const std::optional<std::string> upload_id =
@@ -313,6 +336,14 @@ S3Result<PutResult> CurlS3Client::upload_multipart(std::string_view key,
   if (options.content_md5_base64) whole.emplace(crypto::Digest::md5());
   std::string complete_body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (std::uint32_t number = 1; number <= part_count; ++number) {
+    // A cancelled upload (its partition was revoked) must not go on sending
+    // parts, and must not complete: abort it here, between parts.
+    if (options.cancelled && options.cancelled()) {
+      return fail(S3Error(ErrorKind::kFatal, RetryCause::kNone,
+                          "multipart upload to " + s3_uri(bucket(), key) + " cancelled before part " +
+                              std::to_string(number) + "/" + std::to_string(part_count) +
+                              "; aborted"));
+    }
     const std::uint64_t offset = (number - 1) * part_size;
     const std::uint64_t length = std::min(part_size, size - offset);
     RangeDigests digests;
@@ -370,6 +401,12 @@ S3Result<PutResult> CurlS3Client::upload_multipart(std::string_view key,
   complete.payload_hash = crypto::sha256_hex(complete_body);
   complete.headers = {{"Content-Type", "application/xml"},
                       {"Content-MD5", crypto::base64(crypto::md5(complete_body))}};
+  if (options.if_none_match) complete.headers.emplace_back("If-None-Match", "*");
+  if (options.cancelled && options.cancelled()) {
+    return fail(S3Error(ErrorKind::kFatal, RetryCause::kNone,
+                        "multipart upload to " + s3_uri(bucket(), key) +
+                            " cancelled before completion; aborted"));
+  }
   S3Result<HttpResponse> completed = send(complete);
   if (!completed.ok()) return fail(completed.error());
   // S3 may answer 200 and then report an error in the body of a long complete.
@@ -434,6 +471,9 @@ S3Result<std::optional<ObjectInfo>> CurlS3Client::head_object(std::string_view k
   info.size = parse_u64(response.value().header("content-length"));
   info.etag = xml::unquote(response.value().header("etag").value_or(""));
   info.last_modified = response.value().header("last-modified").value_or("");
+  for (const auto& [name, value] : response.value().headers) {
+    if (name.starts_with(kMetadataPrefix)) info.metadata.emplace_back(name.substr(kMetadataPrefix.size()), value);
+  }
   return std::optional<ObjectInfo>(std::move(info));
 }
 

@@ -99,6 +99,8 @@ S3ErrorCode parse_error_code(std::string_view code) {
       Entry{"InvalidBucketName", S3ErrorCode::kInvalidBucketName},
       Entry{"KeyTooLongError", S3ErrorCode::kKeyTooLong},
       Entry{"PermanentRedirect", S3ErrorCode::kPermanentRedirect},
+      Entry{"PreconditionFailed", S3ErrorCode::kPreconditionFailed},
+      Entry{"ConditionalRequestConflict", S3ErrorCode::kConditionalRequestConflict},
   };
   if (code.empty()) return S3ErrorCode::kNone;
   for (const Entry& entry : kTable) {
@@ -184,6 +186,11 @@ S3Error classify_by_status(const S3Outcome& o) {
   }
   if (status == 403) {
     return make(o, ErrorKind::kFatal, RetryCause::kNone, grant_advice(o));
+  }
+  if (status == 412) {
+    return make(o, ErrorKind::kFatal, RetryCause::kNone,
+                "the object already exists and this write may only create it; read the "
+                "existing object instead of retrying");
   }
   if (status == 404) {
     return make(o, ErrorKind::kFatal, RetryCause::kNone,
@@ -306,6 +313,14 @@ S3Error classify(const S3Outcome& o) {
                   "incompatible S3 server");
     case S3ErrorCode::kInvalidBucketName:
       return make(o, ErrorKind::kFatal, RetryCause::kNone, "fix s3.bucket");
+    case S3ErrorCode::kPreconditionFailed:
+      return make(o, ErrorKind::kFatal, RetryCause::kNone,
+                  "the object already exists and this write may only create it; read the "
+                  "existing object instead of retrying");
+    case S3ErrorCode::kConditionalRequestConflict:
+      return make(o, ErrorKind::kRetriable, RetryCause::kServerError,
+                  "another conditional write of the same key was in progress; retry to learn "
+                  "which one won");
     case S3ErrorCode::kKeyTooLong:
       return make(o, ErrorKind::kFatal, RetryCause::kNone,
                   "object keys are limited to 1024 bytes; shorten the key prefix");

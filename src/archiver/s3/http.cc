@@ -234,9 +234,9 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT,
                      static_cast<long>(config_.low_speed_limit_bytes_per_second));
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(config_.low_speed_time.count()));
-    if (config_.request_timeout.count() > 0) {
-      curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.request_timeout.count()));
-    }
+    const std::chrono::milliseconds timeout =
+        request.timeout.count() > 0 ? request.timeout : config_.request_timeout;
+    if (timeout.count() > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, config_.insecure_skip_tls_verify ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, config_.insecure_skip_tls_verify ? 0L : 2L);
     if (!config_.ca_bundle.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config_.ca_bundle.c_str());

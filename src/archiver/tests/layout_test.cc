@@ -108,5 +108,17 @@ TEST(PeriodStart, BeforeTheEpochFloors) {
   EXPECT_EQ(period_start_of(at("1969-12-31T23:00:00Z"), hours(1)), at("1969-12-31T23:00:00Z"));
 }
 
+TEST(ObjectFileName, ParsesBackWhatItWritesAndNothingElse) {
+  // A restart reads the identity of a leftover spool file from its name.
+  const FileIdentity identity{RecordKind::kDeviceAggregate, 7, 123456789012, at("2024-12-26T10:00:10Z")};
+  EXPECT_EQ(parse_object_file_name("device-aggregates-p7-o123456789012_20241226T100010Z.parquet"),
+            std::optional<FileIdentity>(identity));
+  EXPECT_EQ(parse_object_file_name(object_file_name(identity)), std::optional<FileIdentity>(identity));
+  EXPECT_FALSE(parse_object_file_name("readings-p2-o1500_20241226T100000Z.parquet.inprogress"));
+  EXPECT_FALSE(parse_object_file_name("readings-p2-o1500_20241332T100000Z.parquet"));  // month 13
+  EXPECT_FALSE(parse_object_file_name("weather-p2-o1500_20241226T100000Z.parquet"));
+  EXPECT_FALSE(parse_object_file_name("readings-p2-o01500_20241226T100000Z.parquet"));  // not as written
+}
+
 }  // namespace
 }  // namespace edgestream::archiver

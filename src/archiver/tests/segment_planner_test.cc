@@ -119,5 +119,23 @@ TEST(CutReason, Names) {
   EXPECT_STREQ(to_string(CutReason::kQuiet), "quiet");
 }
 
+TEST_F(SegmentPlannerTest, AdoptedRangeIsCutExactlyAtItsEndAndByNoOtherRule) {
+  SegmentPlanner planner(config_);
+  // Over every limit, period over, quiet: still open until the adopted end.
+  const std::vector<OpenFileView> files{{ten_, 5000, 2 << 20}};
+  SegmentView segment{files, at("2024-12-26T12:00:00Z"), t0_, 99, 100};
+  EXPECT_EQ(planner.decide(segment, t0_ + seconds(10'000)), CutReason::kNone);
+  segment.next_offset = 100;
+  EXPECT_EQ(planner.decide(segment, t0_), CutReason::kAdopted);
+}
+
+TEST_F(SegmentPlannerTest, EventTimeMoreThanTheSkewAheadOfTheClockIsRefused) {
+  config_.max_future_skew = seconds(300);
+  SegmentPlanner planner(config_);
+  EXPECT_FALSE(planner.too_far_in_future(ten_ + seconds(300), ten_));
+  EXPECT_TRUE(planner.too_far_in_future(ten_ + seconds(301), ten_));
+  EXPECT_FALSE(planner.too_far_in_future(ten_ - std::chrono::hours(24 * 365), ten_));
+}
+
 }  // namespace
 }  // namespace edgestream::archiver

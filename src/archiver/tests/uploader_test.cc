@@ -7,6 +7,8 @@
 #include <prometheus/registry.h>
 
 #include <deque>
+#include <map>
+#include <thread>
 #include <mutex>
 
 namespace edgestream::archiver {
@@ -23,9 +25,14 @@ class FakeS3 final : public s3::S3Client {
     return s3::S3Error(ErrorKind::kFatal, s3::RetryCause::kNone, "unused");
   }
   s3::S3Result<s3::PutResult> upload_file(std::string_view key, const std::filesystem::path&,
-                                          const s3::PutOptions&) override {
+                                          const s3::PutOptions& options) override {
     std::lock_guard lock(mutex_);
     ++attempts_;
+    if (options.if_none_match && objects_.contains(std::string(key))) {
+      s3::S3Error taken(ErrorKind::kFatal, s3::RetryCause::kNone, "PreconditionFailed");
+      taken.set_wire(412, "PreconditionFailed", "req-412");
+      return taken;
+    }
     if (fail_forever_) return s3::S3Error(ErrorKind::kRetriable, s3::RetryCause::kNetwork, "refused");
     if (!script_.empty()) {
       s3::S3Error error = script_.front();
@@ -33,13 +40,29 @@ class FakeS3 final : public s3::S3Client {
       return error;
     }
     uploaded_.emplace_back(key);
+    objects_[std::string(key)] = options.metadata;
     return s3::PutResult{"etag", 0, 1};
   }
   s3::S3Result<s3::GetResult> get_object(std::string_view) override {
     return s3::S3Error(ErrorKind::kFatal, s3::RetryCause::kNone, "unused");
   }
-  s3::S3Result<std::optional<s3::ObjectInfo>> head_object(std::string_view) override {
-    return std::optional<s3::ObjectInfo>{};
+  s3::S3Result<std::optional<s3::ObjectInfo>> head_object(std::string_view key) override {
+    std::lock_guard lock(mutex_);
+    auto it = objects_.find(std::string(key));
+    if (it == objects_.end()) return std::optional<s3::ObjectInfo>{};
+    s3::ObjectInfo info;
+    info.key = std::string(key);
+    info.metadata = it->second;
+    return std::optional<s3::ObjectInfo>(info);
+  }
+  // An object someone else wrote, with this metadata.
+  void existing(const std::string& key, std::vector<std::pair<std::string, std::string>> metadata) {
+    std::lock_guard lock(mutex_);
+    objects_[key] = std::move(metadata);
+  }
+  void remove(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    objects_.erase(key);
   }
   s3::S3Result<s3::ListPage> list_objects_v2(const s3::ListRequest&) override { return s3::ListPage{}; }
   s3::S3Status delete_object(std::string_view) override { return s3::Done{}; }
@@ -67,6 +90,7 @@ class FakeS3 final : public s3::S3Client {
   std::deque<s3::S3Error> script_;
   bool fail_forever_ = false;
   std::vector<std::string> uploaded_;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> objects_;
   int attempts_ = 0;
 };
 
@@ -96,7 +120,10 @@ class UploaderTest : public ::testing::Test {
   }
   static UploadJob job(std::int32_t partition, BatchId id, std::vector<std::string> keys) {
     UploadJob out{partition, id, {}};
-    for (auto& key : keys) out.files.push_back(UploadFile{"/nonexistent", key, RecordKind::kReading, 10});
+    for (auto& key : keys) {
+      out.files.push_back(UploadFile{"/nonexistent", key, RecordKind::kReading, 10,
+                                     FileIdentity{RecordKind::kReading, partition, 100, EventTime{}}, 200});
+    }
     return out;
   }
   std::vector<UploadDone> wait_done(Uploader& uploader, std::size_t count) {
@@ -206,6 +233,58 @@ TEST_F(UploaderTest, StopCancelsEverything) {
   ASSERT_EQ(done.size(), 2u);
   for (const auto& d : done) EXPECT_EQ(d.outcome, UploadDone::Outcome::kCancelled);
   EXPECT_TRUE(fake_->uploaded().empty());
+}
+
+TEST_F(UploaderTest, EveryUploadIsWriteOnceAndCarriesItsOffsetRange) {
+  auto uploader = make();
+  uploader->submit(job(0, 1, {"a"}));
+  ASSERT_EQ(wait_done(*uploader, 1).size(), 1u);
+  auto head = fake_->head_object("a");
+  ASSERT_TRUE(head.ok() && head.value().has_value());
+  EXPECT_EQ(head.value()->metadata_value(kFirstOffsetMetadata), std::optional<std::string>("100"));
+  EXPECT_EQ(head.value()->metadata_value(kEndOffsetMetadata), std::optional<std::string>("200"));
+}
+
+TEST_F(UploaderTest, KeyTakenWithTheSameRangeCountsAsUploaded) {
+  fake_->existing("a", {{kEndOffsetMetadata, "200"}});
+  auto uploader = make();
+  uploader->submit(job(0, 1, {"a", "b"}));
+  auto done = wait_done(*uploader, 1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].outcome, UploadDone::Outcome::kUploaded);
+  EXPECT_EQ(fake_->uploaded(), std::vector<std::string>{"b"});
+  EXPECT_EQ(counter(registry_, "edgestream_archiver_existing_objects_total", "outcome", "identical"), 1);
+}
+
+TEST_F(UploaderTest, KeyTakenWithAnotherRangeEndsTheJobWithThatRangeAndUploadsNoMore) {
+  fake_->existing("a", {{kEndOffsetMetadata, "350"}});
+  auto uploader = make();
+  uploader->submit(job(3, 1, {"a", "b"}));
+  auto done = wait_done(*uploader, 1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].outcome, UploadDone::Outcome::kAdopt);
+  ASSERT_TRUE(done[0].existing.has_value());
+  EXPECT_EQ(done[0].existing->end_offset, 350);
+  EXPECT_EQ(done[0].existing->identity.first_offset, 100);
+  EXPECT_TRUE(fake_->uploaded().empty()) << "nothing replaced, nothing after the conflict";
+  EXPECT_EQ(counter(registry_, "edgestream_archiver_existing_objects_total", "outcome", "adopted"), 1);
+}
+
+TEST_F(UploaderTest, KeyTakenByAnObjectWithoutARangeIsNeverReplaced) {
+  fake_->existing("a", {});
+  auto uploader = make();
+  uploader->submit(job(0, 1, {"a"}));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (fake_->attempts() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);  // polling the fake's counter, not synchronising
+  }
+  EXPECT_TRUE(uploader->take_done().empty()) << "it must wait for an operator, not overwrite";
+  EXPECT_TRUE(fake_->uploaded().empty());
+  fake_->remove("a");  // the operator moved it away
+  auto done = wait_done(*uploader, 1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].outcome, UploadDone::Outcome::kUploaded);
+  EXPECT_EQ(fake_->uploaded(), std::vector<std::string>{"a"});
 }
 
 }  // namespace

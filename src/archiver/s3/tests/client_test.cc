@@ -20,6 +20,7 @@ struct Recorded {
   std::string body;          // in-memory bodies
   FileRange file;            // file bodies
   bool has_file = false;
+  std::chrono::milliseconds timeout{0};
 
   std::string header(std::string_view name) const {
     for (const auto& [n, v] : headers) {
@@ -32,7 +33,7 @@ struct Recorded {
 class FakeTransport final : public HttpTransport {
  public:
   HttpResponse perform(const HttpRequest& request) override {
-    Recorded r{request.method, request.url, request.headers, {}, {}, false};
+    Recorded r{request.method, request.url, request.headers, {}, {}, false, request.timeout};
     if (const auto* body = std::get_if<std::string_view>(&request.body)) r.body = std::string(*body);
     if (const auto* file = std::get_if<FileRange>(&request.body)) {
       r.file = *file;
@@ -298,6 +299,58 @@ TEST(CurlS3Client, FailedPartAbortsTheUpload) {
   ASSERT_EQ(h.log->size(), 4u);
   EXPECT_EQ(h.log->at(3).method, "DELETE");
   EXPECT_EQ(h.log->at(3).url, "http://127.0.0.1:19000/archive/k?uploadId=UP%2F1");
+}
+
+TEST(CurlS3Client, WriteOnceMultipartSendsMetadataAtCreationAndTheConditionAtCompletion) {
+  Harness h(multipart_config());
+  const TempFile file(6 * kMiB);
+  h.responses->push_back(status(200, kInitiated));
+  h.responses->push_back(status(200, "", {{"etag", "\"e1\""}}));
+  h.responses->push_back(status(200, "", {{"etag", "\"e2\""}}));
+  h.responses->push_back(status(412, "<Error><Code>PreconditionFailed</Code></Error>"));
+  h.responses->push_back(status(204));  // the abort
+  PutOptions options;
+  options.if_none_match = true;
+  options.metadata = {{"edgestream-end-offset", "42"}};
+  auto put = h.client->upload_file("k", file.path(), options);
+  ASSERT_FALSE(put.ok());
+  EXPECT_TRUE(put.error().key_exists()) << put.error().message();
+  ASSERT_EQ(h.log->size(), 5u);
+  EXPECT_EQ(h.log->at(0).header("x-amz-meta-edgestream-end-offset"), "42");
+  EXPECT_EQ(h.log->at(0).header("If-None-Match"), "<absent>");
+  EXPECT_EQ(h.log->at(3).header("If-None-Match"), "*");
+  EXPECT_EQ(h.log->at(4).method, "DELETE");  // nothing left behind
+  // Every request has a deadline: 60 s, plus 1 s per 64 KiB of a 5 MiB part.
+  EXPECT_EQ(h.log->at(0).timeout, std::chrono::milliseconds(60'000));
+  EXPECT_EQ(h.log->at(1).timeout, std::chrono::milliseconds(60'000 + 80'000));
+}
+
+TEST(CurlS3Client, CancelledMultipartStopsBetweenPartsAndAborts) {
+  Harness h(multipart_config());
+  const TempFile file(11 * kMiB);
+  h.responses->push_back(status(200, kInitiated));
+  h.responses->push_back(status(200, "", {{"etag", "\"e1\""}}));
+  h.responses->push_back(status(204));  // the abort
+  int polls = 0;
+  PutOptions options;
+  options.cancelled = [&polls] { return ++polls > 1; };
+  auto put = h.client->upload_file("k", file.path(), options);
+  ASSERT_FALSE(put.ok());
+  EXPECT_NE(put.error().message().find("cancelled before part 2/3"), std::string::npos)
+      << put.error().message();
+  ASSERT_EQ(h.log->size(), 3u);
+  EXPECT_EQ(h.log->at(2).method, "DELETE");
+}
+
+TEST(CurlS3Client, WriteOncePutSendsTheConditionAndMetadata) {
+  Harness h;
+  h.responses->push_back(status(200, "", {{"etag", "\"e\""}}));
+  PutOptions options;
+  options.if_none_match = true;
+  options.metadata = {{"edgestream-first-offset", "7"}};
+  ASSERT_TRUE(h.client->put_object("k", "hello", options).ok());
+  EXPECT_EQ(h.log->at(0).header("If-None-Match"), "*");
+  EXPECT_EQ(h.log->at(0).header("x-amz-meta-edgestream-first-offset"), "7");
 }
 
 TEST(CurlS3Client, CompleteAnswering200WithAnErrorIsAFailure) {

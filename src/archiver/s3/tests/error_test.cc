@@ -143,5 +143,19 @@ TEST(Operations, Permissions) {
   EXPECT_STREQ(required_permission(S3Operation::kAbortMultipartUpload), "s3:AbortMultipartUpload");
 }
 
+TEST(Classify, WriteOnceRefusalSaysTheKeyExistsAndIsNotRetried) {
+  const S3Error put = classify(http(S3Operation::kPutObject, 412, "PreconditionFailed"));
+  EXPECT_EQ(put.kind(), ErrorKind::kFatal);
+  EXPECT_TRUE(put.key_exists());
+  // A completion refused in a 200 response's body, and a HEAD-less 412.
+  EXPECT_TRUE(classify(http(S3Operation::kCompleteMultipartUpload, 200, "PreconditionFailed")).key_exists());
+  EXPECT_TRUE(classify(http(S3Operation::kPutObject, 412, "")).key_exists());
+  // Two conditional writes racing: retry to learn which won.
+  const S3Error race = classify(http(S3Operation::kPutObject, 409, "ConditionalRequestConflict"));
+  EXPECT_EQ(race.kind(), ErrorKind::kRetriable);
+  EXPECT_FALSE(race.key_exists());
+  EXPECT_FALSE(classify(http(S3Operation::kPutObject, 403, "AccessDenied")).key_exists());
+}
+
 }  // namespace
 }  // namespace edgestream::s3

@@ -225,6 +225,88 @@ TEST_F(S3Integration, MultipartWithWriterMd5MismatchIsRejectedAndLeavesNoObject)
   EXPECT_FALSE(head.value().has_value());
 }
 
+// The archiver's fencing rests on these: a conditional (If-None-Match: *)
+// write of a key that exists is refused with 412 by the real server, for a
+// single PutObject and for a multipart completion alike, and the existing
+// object, with its metadata, is left exactly as it was.
+TEST_F(S3Integration, WriteOncePutOfAnExistingKeyIsRefusedAndChangesNothing) {
+  const std::string key = prefix_ + "once.parquet";
+  const std::string first = random_bytes(200'000, 11);
+  const TempFile first_file(first);
+  PutOptions options;
+  options.if_none_match = true;
+  options.metadata = {{"edgestream-first-offset", "10"}, {"edgestream-end-offset", "20"}};
+  S3Result<PutResult> put = client_->upload_file(key, first_file.path(), options);
+  ASSERT_TRUE(put.ok()) << put.error().message();
+
+  const TempFile second_file(random_bytes(100'000, 12));
+  options.metadata = {{"edgestream-first-offset", "10"}, {"edgestream-end-offset", "15"}};
+  S3Result<PutResult> again = client_->upload_file(key, second_file.path(), options);
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(again.error().key_exists()) << again.error().message();
+  EXPECT_NE(again.error().kind(), ErrorKind::kRetriable);
+
+  S3Result<GetResult> got = client_->get_object(key);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_TRUE(got.value().body == first);
+  S3Result<std::optional<ObjectInfo>> head = client_->head_object(key);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  ASSERT_TRUE(head.value().has_value());
+  EXPECT_EQ(head.value()->metadata_value("edgestream-end-offset"), std::optional<std::string>("20"));
+  EXPECT_EQ(head.value()->metadata_value("edgestream-first-offset"), std::optional<std::string>("10"));
+}
+
+TEST_F(S3Integration, WriteOnceMultipartCompletionOfAnExistingKeyIsRefusedAndChangesNothing) {
+  S3ClientConfig config = config_;
+  config.multipart_threshold = kMinPartSize;
+  config.part_size = kMinPartSize;
+  std::unique_ptr<S3Client> client = stack_client(config);
+  ASSERT_NE(client, nullptr);
+  const std::string key = prefix_ + "once-multipart.parquet";
+  const std::string first = random_bytes(6 * kMiB, 13);
+  const TempFile first_file(first);
+  PutOptions options;
+  options.if_none_match = true;
+  options.metadata = {{"edgestream-end-offset", "200"}};
+  S3Result<PutResult> put = client->upload_file(key, first_file.path(), options);
+  ASSERT_TRUE(put.ok()) << put.error().message();
+  EXPECT_EQ(put.value().parts, 2u);
+
+  const TempFile second_file(random_bytes(7 * kMiB, 14));
+  options.metadata = {{"edgestream-end-offset", "150"}};
+  S3Result<PutResult> again = client->upload_file(key, second_file.path(), options);
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(again.error().key_exists()) << again.error().message();
+
+  S3Result<GetResult> got = client->get_object(key);
+  ASSERT_TRUE(got.ok()) << got.error().message();
+  EXPECT_TRUE(got.value().body == first);
+  S3Result<std::optional<ObjectInfo>> head = client->head_object(key);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  ASSERT_TRUE(head.value().has_value());
+  EXPECT_EQ(head.value()->metadata_value("edgestream-end-offset"), std::optional<std::string>("200"));
+}
+
+TEST_F(S3Integration, CancelledMultipartUploadIsAbortedBetweenPartsAndLeavesNoObject) {
+  S3ClientConfig config = config_;
+  config.multipart_threshold = kMinPartSize;
+  config.part_size = kMinPartSize;
+  std::unique_ptr<S3Client> client = stack_client(config);
+  ASSERT_NE(client, nullptr);
+  const TempFile file(random_bytes(11 * kMiB, 15));
+  const std::string key = prefix_ + "cancelled.parquet";
+  int polls = 0;
+  PutOptions options;
+  options.cancelled = [&polls] { return ++polls >= 2; };  // cancelled after the first part
+  S3Result<PutResult> put = client->upload_file(key, file.path(), options);
+  ASSERT_FALSE(put.ok());
+  EXPECT_NE(put.error().message().find("cancelled"), std::string::npos) << put.error().message();
+  EXPECT_EQ(polls, 2);
+  S3Result<std::optional<ObjectInfo>> head = client->head_object(key);
+  ASSERT_TRUE(head.ok()) << head.error().message();
+  EXPECT_FALSE(head.value().has_value());
+}
+
 TEST_F(S3Integration, ListObjectsV2PaginatesWithContinuationTokens) {
   std::set<std::string> written;
   for (int i = 0; i < 7; ++i) {

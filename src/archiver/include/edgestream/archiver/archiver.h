@@ -29,8 +29,10 @@ struct ArchiverConfig {
   kafka::Properties kafka_overrides;
 
   // Local disk for files being written and files waiting for upload. Files
-  // are deleted once uploaded and committed; leftovers from a previous run
-  // are deleted at start (their records are consumed again from Kafka).
+  // are deleted once uploaded and committed. At start, closed files a
+  // previous run left are uploaded (write-once, so they can never replace an
+  // object) and then deleted; files still being written are deleted (their
+  // records are consumed again from Kafka).
   std::filesystem::path spool_dir;
   // Above this many bytes in the spool (open files + closed files not yet in
   // S3), consumption pauses; it resumes below 90 % of it. Beyond the spool,

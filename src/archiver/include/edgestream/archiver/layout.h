@@ -1,13 +1,15 @@
 // Where records go: the UTC period of an event time, and the S3 key of a file.
 //
 // Keys are a pure function of (prefix, kind, Kafka partition, first offset,
-// period start), so that a replay after a crash writes the same keys and
-// overwrites what the crashed run uploaded instead of adding duplicates
-// (docs/archiver.md, "Exactly once").
+// period start), so that a replay after a crash meets the keys the crashed
+// run uploaded: objects are written once, and a replay that finds its key
+// taken adopts the existing object's offset range instead of adding a
+// duplicate (docs/archiver.md, "Exactly once").
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +37,9 @@ struct FileIdentity {
 // "<kind>-p<partition>-o<first offset>_<yyyymmdd>T<hhmmss>Z.parquet", e.g.
 // "readings-p2-o1500_20241226T100000Z.parquet".
 std::string object_file_name(const FileIdentity& file);
+
+// The inverse of object_file_name(): nullopt for any name it does not write.
+std::optional<FileIdentity> parse_object_file_name(std::string_view name);
 
 // "[<prefix>/]<yyyy>/<mm>/<dd>/<file name>": the date path is the period
 // start's UTC date. Slashes at either end of the prefix are ignored, so

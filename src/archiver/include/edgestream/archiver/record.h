@@ -49,6 +49,13 @@ enum class InvalidReason : std::uint8_t {
   kInvalidCount,      // an aggregate's count below 1
   kInvalidWindow,     // window_end not after window_start
   kRejectedByWriter,  // valid JSON the Parquet writer cannot store (defensive; not expected)
+  // The event time is further ahead of the archiver's clock than
+  // PlannerConfig::max_future_skew: decided by the archiver, not the parser,
+  // so that one bad clock cannot stop files from being cut by event time.
+  kTimestampInFuture,
+  // The dead-letter topic refused the record itself (too large for it, say):
+  // a replacement without the value was dead-lettered in its place.
+  kDeadLetterRejected,
 };
 inline constexpr InvalidReason kAllInvalidReasons[] = {
     InvalidReason::kTooLarge,        InvalidReason::kInvalidUtf8,
@@ -57,7 +64,8 @@ inline constexpr InvalidReason kAllInvalidReasons[] = {
     InvalidReason::kWrongType,       InvalidReason::kInvalidDeviceId,
     InvalidReason::kInvalidTimestamp, InvalidReason::kNonFiniteNumber,
     InvalidReason::kInvalidCount,    InvalidReason::kInvalidWindow,
-    InvalidReason::kRejectedByWriter};
+    InvalidReason::kRejectedByWriter, InvalidReason::kTimestampInFuture,
+    InvalidReason::kDeadLetterRejected};
 const char* to_string(InvalidReason reason);
 
 // A validated record. Only the fields of its kind are meaningful. Views point

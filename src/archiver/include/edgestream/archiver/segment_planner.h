@@ -33,6 +33,13 @@ struct PlannerConfig {
   // 256 MiB keeps every file well inside what one multipart upload and one
   // reader task handle comfortably.
   std::int64_t max_file_bytes = std::int64_t{256} << 20;
+  // A record whose event time is further ahead of the archiver's clock than
+  // this is dead-lettered (timestamp_in_future) instead of archived: one
+  // record from a device with a broken clock would otherwise move the
+  // partition's event time so far ahead that no file is cut by event time
+  // again (every later file would count as opened late). Five minutes covers
+  // ordinary clock drift between devices and nodes.
+  std::chrono::seconds max_future_skew{300};
 };
 
 // One open file as the planner sees it.
@@ -54,6 +61,11 @@ struct SegmentView {
   std::optional<EventTime> max_event_time;
   // When the partition's newest record was consumed.
   SteadyTime last_record;
+  // The offset after the last record consumed, and the offset at which the
+  // segment must be cut because it rebuilds the offset range of an object
+  // found in S3 (docs/archiver.md, "Write-once objects"); nullopt otherwise.
+  std::int64_t next_offset = 0;
+  std::optional<std::int64_t> adopt_end{};
 };
 
 enum class CutReason : std::uint8_t {
@@ -63,6 +75,7 @@ enum class CutReason : std::uint8_t {
   kPeriodOver,  // max event time >= max(end of an open file's period, max event time
                 //   when that file was opened) + grace
   kQuiet,       // no record for `grace` of wall time
+  kAdopted,     // the segment reached the end offset of an existing object's range
 };
 const char* to_string(CutReason reason);
 
@@ -71,8 +84,17 @@ class SegmentPlanner {
   explicit SegmentPlanner(PlannerConfig config) : config_(config) {}
 
   // The first rule that holds, in the order of CutReason; kNone for a segment
-  // without files (there is nothing to cut).
+  // without files (there is nothing to cut). While the segment rebuilds an
+  // existing object's range (adopt_end set) no other rule applies: it is cut
+  // exactly when next_offset reaches adopt_end, so that its files have the
+  // same offset ranges as the objects already in S3.
   CutReason decide(const SegmentView& segment, SteadyTime now) const;
+
+  // True when `event_time` is more than max_future_skew ahead of `now` (the
+  // archiver's clock): such a record must not reach a segment.
+  bool too_far_in_future(EventTime event_time, EventTime now) const {
+    return event_time > now + config_.max_future_skew;
+  }
 
   const PlannerConfig& config() const { return config_; }
 

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,17 @@ struct PutOptions {
   // off in the client config); a multipart upload ignores it (S3 checks each
   // part's SHA-256 instead, computed from the file).
   std::optional<std::string> checksum_sha256_base64;
+  // Write-once: the upload only creates the object. When the key exists the
+  // upload fails with S3Error::key_exists() (412 PreconditionFailed) and the
+  // existing object is left as it is. Sent as If-None-Match: * on PutObject
+  // and on CompleteMultipartUpload (S3's conditional writes).
+  bool if_none_match = false;
+  // User metadata stored with the object (x-amz-meta-<name>; names lower case,
+  // values ASCII), returned by head_object().
+  std::vector<std::pair<std::string, std::string>> metadata;
+  // Polled between the requests of a multipart upload: when it returns true
+  // the upload is aborted (no part stays behind) and fails as cancelled.
+  std::function<bool()> cancelled;
 };
 
 struct PutResult {
@@ -50,6 +62,15 @@ struct ObjectInfo {
   std::uint64_t size = 0;
   std::string etag;           // quotes removed
   std::string last_modified;  // as the server wrote it
+  // User metadata (x-amz-meta-*), names lower case without the prefix; filled by head_object().
+  std::vector<std::pair<std::string, std::string>> metadata;
+
+  std::optional<std::string> metadata_value(std::string_view name) const {
+    for (const auto& [entry_name, value] : metadata) {
+      if (entry_name == name) return value;
+    }
+    return std::nullopt;
+  }
 };
 
 struct GetResult {

@@ -3,6 +3,7 @@
 // every request with SigV4.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -35,6 +36,13 @@ struct S3ClientConfig {
   // besides Content-MD5. Servers that do not implement flexible checksums
   // ignore it; Content-MD5 and the signed x-amz-content-sha256 still apply.
   bool checksum_sha256 = true;
+  // Per-request deadline: request_deadline plus the body's size at
+  // request_deadline_bytes_per_second. A request still running after it is
+  // abandoned (kTimeout), so no request of this client lands arbitrarily long
+  // after it was sent. Zero request_deadline: only the low-speed limit applies.
+  std::chrono::milliseconds request_deadline{std::chrono::seconds(60)};
+  // 64 KiB/s: an 8 MiB part gets 128 s more, a 16 MiB PutObject 256 s more.
+  std::uint64_t request_deadline_bytes_per_second = 64 * 1024;
 };
 
 // Validates the configuration (kInvalidConfig errors name the setting).

@@ -90,6 +90,8 @@ enum class S3ErrorCode {
   kInvalidBucketName,
   kKeyTooLong,
   kPermanentRedirect,
+  kPreconditionFailed,          // a conditional write found the key taken (If-None-Match: *)
+  kConditionalRequestConflict,  // two conditional writes of one key raced; retry
   kUnknown,
 };
 S3ErrorCode parse_error_code(std::string_view code);
@@ -105,6 +107,9 @@ class S3Error {
   long http_status() const { return http_status_; }
   const std::string& code() const { return code_; }
   const std::string& request_id() const { return request_id_; }
+  // A write-once upload (PutOptions::if_none_match) found the key already
+  // taken: not retriable, the caller reads the existing object instead.
+  bool key_exists() const { return http_status_ == 412 || code_ == "PreconditionFailed"; }
 
   S3Error& set_wire(long http_status, std::string code, std::string request_id) {
     http_status_ = http_status;

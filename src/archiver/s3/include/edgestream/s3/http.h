@@ -34,6 +34,8 @@ struct HttpRequest {
   HeaderList headers;  // sent as given (Host included); Content-Length is derived from the body
   // No body, an in-memory body (must outlive perform()), or a file range.
   std::variant<std::monostate, std::string_view, FileRange> body;
+  // Whole-request deadline for this request; zero uses TransportConfig::request_timeout.
+  std::chrono::milliseconds timeout{0};
 };
 
 struct HttpResponse {
