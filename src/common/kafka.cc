@@ -218,6 +218,13 @@ Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int ti
     }
   }
   rd_kafka_metadata_destroy(metadata);
+  if (topic_err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "topic '" + topic + "': the broker refuses this client's user (" +
+                     rd_kafka_err2str(topic_err) +
+                     "); check --kafka-username, or grant the user the ACLs docs/configuration.md "
+                     "lists under \"Kafka security\"");
+  }
   if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR || count <= 0) {
     return Error(ErrorKind::kInvalidConfig,
                  "topic '" + topic + "' does not exist or has no partitions (" +

@@ -208,6 +208,17 @@ def test_a_password_in_a_rejected_property_is_not_echoed(bin_dir, binary):
     assert SECRET not in result.stdout + result.stderr
 
 
+def test_a_component_pointed_at_a_foreign_topic_says_it_is_not_authorised(bin_dir):
+    # The simulator's principal may not touch processed-data: the broker
+    # refuses, and the simulator says so (not "the topic does not exist").
+    result = subprocess.run([str(bin_dir / "edgestream-simulator"), "--metrics-address", "", "--count", "1",
+                             "--topic", "processed-data"], env=stack_environment(),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "refuses this client's user" in result.stderr and "authorization failed" in result.stderr.lower(), \
+        result.stderr
+
+
 def test_components_refuse_to_start_without_their_password(bin_dir, tmp_path):
     env = stack_environment(EDGESTREAM_SIMULATOR_KAFKA_PASSWORD_FILE=str(tmp_path / "missing"))
     result = subprocess.run([str(bin_dir / "edgestream-simulator"), "--metrics-address", "", "--count", "1"],
