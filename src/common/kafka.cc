@@ -222,8 +222,9 @@ Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int ti
     return Error(ErrorKind::kInvalidConfig,
                  "topic '" + topic + "': the broker refuses this client's user (" +
                      rd_kafka_err2str(topic_err) +
-                     "); check --kafka-username, or grant the user the ACLs docs/configuration.md "
-                     "lists under \"Kafka security\"");
+                     "; the broker does not even say whether the topic exists to a user without "
+                     "rights on it); check the topic name and --kafka-username, or grant the user "
+                     "the ACLs docs/configuration.md lists under \"Kafka security\"");
   }
   if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR || count <= 0) {
     return Error(ErrorKind::kInvalidConfig,

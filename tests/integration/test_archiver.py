@@ -782,7 +782,9 @@ def test_missing_dead_letter_topic_exits_with_code_2(bin_dir, stack_env, topic_p
     topic, _ = topic_pair(1)
     result = subprocess.run(
         [str(Path(bin_dir) / "edgestream-archiver"), "--input-topic", topic,
-         "--dead-letter-topic", f"missing-{uuid.uuid4().hex[:8]}", "--spool-dir", str(tmp_path / "spool"),
+         # "test-": a name the archiver's user may use, so the broker says
+         # the topic is missing rather than refusing to say.
+         "--dead-letter-topic", f"test-missing-{uuid.uuid4().hex[:8]}", "--spool-dir", str(tmp_path / "spool"),
          "--metrics-address", ""],
         env=archiver_env(stack_env), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr
