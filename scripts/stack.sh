@@ -373,12 +373,13 @@ start_kafka() {
     # that they never show in ps.
     (
       umask 077
-      echo kafka.tools.StorageTool format -t "$(cat "$dir/cluster-id")" -c "$dir/server.properties"
-      for user in "${kafka_users[@]}"; do
-        echo --add-scram "SCRAM-SHA-512=[name=$user,password=$(cat "$kafka_users_dir/$user.password")]"
-      done
-    ) >"$dir/format.args"
-    chmod 600 "$dir/format.args"
+      {
+        echo kafka.tools.StorageTool format -t "$(cat "$dir/cluster-id")" -c "$dir/server.properties"
+        for user in "${kafka_users[@]}"; do
+          echo --add-scram "SCRAM-SHA-512=[name=$user,password=$(cat "$kafka_users_dir/$user.password")]"
+        done
+      } >"$dir/format.args"
+    )
     if ! kafka_java -Dlog4j.configuration="file:$dir/log4j.properties" "@$dir/format.args" \
       >>"$dir/logs/stdout.log" 2>&1; then
       rm -f "$dir/format.args"
