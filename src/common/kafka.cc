@@ -199,7 +199,13 @@ rd_kafka_resp_err_t produce_copy(rd_kafka_t* producer, const std::string& topic,
   return error ? rd_kafka_error_code(error.get()) : RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms) {
+namespace {
+
+// partition_count, telling the caller also whether the broker refused the
+// topic to this client's user: asking again will not change that answer.
+Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms,
+                            bool& refused) {
+  refused = false;
   rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(client, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(client, 0, topic_handle, &metadata, timeout_ms);
@@ -219,6 +225,7 @@ Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int ti
   }
   rd_kafka_metadata_destroy(metadata);
   if (topic_err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+    refused = true;
     return Error(ErrorKind::kInvalidConfig,
                  "topic '" + topic + "': the broker refuses this client's user (" +
                      rd_kafka_err2str(topic_err) +
@@ -234,6 +241,13 @@ Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int ti
   return count;
 }
 
+}  // namespace
+
+Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms) {
+  bool refused = false;
+  return partition_count(client, topic, timeout_ms, refused);
+}
+
 }  // namespace edgestream::kafka
 
 namespace edgestream::kafka {
@@ -244,8 +258,10 @@ Result<int> wait_for_topic(rd_kafka_t* client, const std::string& topic, int tim
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     // Short metadata requests, so a topic that appears is seen promptly.
-    auto count = partition_count(client, topic, static_cast<int>(std::clamp<int64_t>(left.count(), 1, 1000)));
-    if (count || Clock::now() >= deadline) return count;
+    bool refused = false;
+    auto count = partition_count(client, topic, static_cast<int>(std::clamp<int64_t>(left.count(), 1, 1000)),
+                                 refused);
+    if (count || refused || Clock::now() >= deadline) return count;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // between metadata requests
   }
 }

@@ -25,15 +25,15 @@ from conftest import kafka_config, stack_environment, unique_name, wait_until
 SECRET = "hunter2-do-not-log"
 
 
-def refused_errors(config: dict, timeout: float = 5.0) -> list[KafkaError]:
-    """Asks the broker for metadata with `config`, asserts that none came
-    back, and returns the errors the client reported on its connection."""
+def refused_errors(config: dict) -> list[KafkaError]:
+    """Connects with `config`, waits for the errors the client reports on
+    its connection, asserts that no metadata comes back, and returns them."""
     errors: list[KafkaError] = []
     client = Producer({**config, "error_cb": errors.append})
-    with pytest.raises(KafkaException):
-        client.list_topics(timeout=timeout)
     # Connection errors reach error_cb only through poll.
     wait_until(lambda: client.poll(0.2) is not None and errors, 20, "the client to report an error")
+    with pytest.raises(KafkaException):
+        client.list_topics(timeout=1)
     return errors
 
 

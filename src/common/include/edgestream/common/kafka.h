@@ -114,7 +114,8 @@ Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int ti
 
 // partition_count, asked again until `timeout_ms` has passed: at start-up the
 // broker may still be coming up, and a topic created a moment ago may not be
-// in every broker's metadata yet. Returns the last error at the deadline.
+// in every broker's metadata yet. Returns the last error at the deadline, or
+// at once when the broker refuses the topic to this client's user.
 Result<int> wait_for_topic(rd_kafka_t* client, const std::string& topic, int timeout_ms);
 
 }  // namespace edgestream::kafka
