@@ -15,7 +15,7 @@ apt_packages=(
   librdkafka-dev prometheus-cpp-dev libsimdjson-dev libzstd-dev libsnappy-dev
   libcurl4-openssl-dev libssl-dev libexpat1-dev libcli11-dev libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  kcat
+  kcat openssl
   python3 python3-venv python3-pip
   openjdk-17-jre-headless maven
   prometheus prometheus-node-exporter

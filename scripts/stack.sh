@@ -67,6 +67,16 @@ go_bin=${EDGESTREAM_GO:-/usr/local/go/bin/go}
 java_bin=${EDGESTREAM_JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
 [[ -x $java_bin ]] || java_bin=$(command -v java || echo java)
 
+# Kafka's security material, made once and kept until `clean`: the stack's
+# CA and the broker's certificate (tls/), one SCRAM password per principal
+# (users/<name>.password), and admin.conf (librdkafka properties of the
+# admin principal, for kcat -F).
+kafka_tls_dir=$stack_dir/kafka/tls
+kafka_users_dir=$stack_dir/kafka/users
+kafka_admin_conf=$stack_dir/kafka/admin.conf
+readonly kafka_users=(broker admin simulator processor archiver kafka-exporter)
+venv_python=$repo/var/venv/bin/python
+
 kafka_lib=$cache_dir/kafka/lib
 jmx_agent=$cache_dir/kafka/agent/jmx_prometheus_javaagent.jar
 versitygw_bin=$cache_dir/bin/versitygw-$versitygw_version
@@ -143,15 +153,17 @@ install_kafka_exporter() {
   mkdir -p "$cache_dir/bin"
   (cd "$kafka_exporter_src" && "$go_bin" build -trimpath -o "$bin.tmp" .) ||
     die "building stack/kafka-exporter failed; see the compiler output above"
-  # Builds of older sources are of no further use (a running one keeps its
-  # deleted file until it stops).
-  find "$cache_dir/bin" -maxdepth 1 -name 'edgestream-kafka-exporter-*' ! -name "${bin##*/}.tmp" -delete
+  # The cache is shared by every clone on the machine, each perhaps at
+  # another commit, so a build of other sources may still be wanted: only
+  # builds untouched for 30 days are removed.
+  find "$cache_dir/bin" -maxdepth 1 -name 'edgestream-kafka-exporter-*' ! -name "${bin##*/}.tmp" \
+    -mtime +30 -delete
   mv "$bin.tmp" "$bin"
 }
 
 check_tools() {
   local tool missing=()
-  for tool in curl kcat prometheus prometheus-node-exporter mvn; do
+  for tool in curl kcat openssl prometheus prometheus-node-exporter mvn; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   ((${#missing[@]} == 0)) || die "missing ${missing[*]}; run scripts/install-deps.sh"
@@ -229,7 +241,7 @@ s3_curl() {
 ready() {
   case $1 in
     kafka)
-      kcat -L -b "127.0.0.1:$kafka_port" -m 2 2>/dev/null | grep -q '1 brokers' &&
+      kcat -L -F "$kafka_admin_conf" -b "127.0.0.1:$kafka_port" -m 2 2>/dev/null | grep -q '1 brokers' &&
         [[ $(http_code "http://127.0.0.1:$jmx_exporter_port/metrics") == 200 ]]
       ;;
     s3) [[ $(s3_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:$s3_port/" || true) == 200 ]] ;;
@@ -277,19 +289,104 @@ render() { # render TEMPLATE OUTPUT NAME=VALUE...
 
 kafka_java() { "$java_bin" -cp "$kafka_lib/*" "$@"; }
 
+random_secret() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
+
+# Makes what is missing of the CA, the broker's certificate and keystore,
+# the SCRAM passwords and admin.conf. Secrets are mode 600 in mode 700
+# folders and never passed on a command line (openssl reads and writes
+# files; Kafka's formatter reads its arguments from a file).
+kafka_secrets() {
+  local tls=$kafka_tls_dir user file
+  (
+    umask 077
+    mkdir -p "$tls" "$kafka_users_dir"
+    for user in "${kafka_users[@]}"; do
+      file=$kafka_users_dir/$user.password
+      [[ -s $file ]] || { random_secret >"$file.tmp" && mv "$file.tmp" "$file"; }
+    done
+    [[ -s $tls/keystore.password ]] || random_secret >"$tls/keystore.password"
+    if [[ ! -s $tls/ca.crt || ! -s $tls/ca.key ]]; then
+      openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -sha256 \
+        -keyout "$tls/ca.key" -out "$tls/ca.crt" -days 3650 -subj "/CN=edgestream local stack CA" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+        2>"$tls/openssl.log" || die "making the stack's CA failed; see $tls/openssl.log"
+      rm -f "$tls/broker.p12"
+    fi
+    if [[ ! -s $tls/broker.p12 ]]; then
+      # Clients reach the broker as 127.0.0.1 (the advertised listener) or
+      # localhost, and check that name (ssl.endpoint.identification.algorithm=https).
+      printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
+        'extendedKeyUsage=serverAuth,clientAuth' 'keyUsage=critical,digitalSignature' \
+        'basicConstraints=CA:FALSE' >"$tls/broker.ext"
+      openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -sha256 \
+        -keyout "$tls/broker.key" -out "$tls/broker.csr" -subj "/CN=edgestream-local-broker" \
+        2>"$tls/openssl.log" &&
+        openssl x509 -req -in "$tls/broker.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
+          -CAcreateserial -out "$tls/broker.crt" -days 3650 -sha256 -extfile "$tls/broker.ext" \
+          2>>"$tls/openssl.log" &&
+        openssl pkcs12 -export -in "$tls/broker.crt" -inkey "$tls/broker.key" \
+          -certfile "$tls/ca.crt" -name broker -out "$tls/broker.p12.tmp" \
+          -passout "file:$tls/keystore.password" 2>>"$tls/openssl.log" ||
+        die "making the broker's certificate failed; see $tls/openssl.log"
+      mv "$tls/broker.p12.tmp" "$tls/broker.p12"
+    fi
+    # Every client needs the CA certificate; it is public.
+    chmod 755 "$tls"
+    chmod 644 "$tls/ca.crt"
+    printf '%s\n' "# librdkafka properties of the local stack's admin principal (kcat -F this-file)." \
+      "bootstrap.servers=127.0.0.1:$kafka_port" security.protocol=SASL_SSL \
+      sasl.mechanisms=SCRAM-SHA-512 sasl.username=admin \
+      "sasl.password=$(cat "$kafka_users_dir/admin.password")" "ssl.ca.location=$tls/ca.crt" \
+      ssl.endpoint.identification.algorithm=https >"$kafka_admin_conf.tmp"
+    mv "$kafka_admin_conf.tmp" "$kafka_admin_conf"
+  )
+}
+
 start_kafka() {
-  local dir=$stack_dir/kafka
+  local dir=$stack_dir/kafka user
   mkdir -p "$dir/data" "$dir/logs"
-  render "$repo/stack/kafka/server.properties.in" "$dir/server.properties" \
-    KAFKA_PORT="$kafka_port" KAFKA_CONTROLLER_PORT="$controller_port" KAFKA_DATA_DIR="$dir/data"
+  # A data folder formatted by an older stack has no SCRAM users, so no
+  # client could log in; its topics are test data.
+  if [[ -f $dir/data/meta.properties && ! -f $dir/scram-users ]]; then
+    die "Kafka's data in $dir/data predates the broker's TLS + SCRAM set-up (it has no SCRAM users); run scripts/stack.sh clean (deletes the local topics) and start again"
+  fi
+  if [[ ! -f $dir/data/meta.properties ]]; then
+    # SCRAM passwords reach the metadata only when the storage is formatted,
+    # so a fresh format gets fresh passwords.
+    rm -rf "$kafka_users_dir"
+  fi
+  kafka_secrets
+  (
+    umask 077
+    render "$repo/stack/kafka/server.properties.in" "$dir/server.properties" \
+      KAFKA_PORT="$kafka_port" KAFKA_CONTROLLER_PORT="$controller_port" KAFKA_DATA_DIR="$dir/data" \
+      KAFKA_TLS_DIR="$kafka_tls_dir" KAFKA_KEYSTORE_PASSWORD="$(cat "$kafka_tls_dir/keystore.password")" \
+      KAFKA_BROKER_PASSWORD="$(cat "$kafka_users_dir/broker.password")"
+  )
   render "$repo/stack/kafka/log4j.properties.in" "$dir/log4j.properties" KAFKA_LOG_DIR="$dir/logs"
   cp "$repo/stack/kafka/jmx-exporter.yml" "$dir/jmx-exporter.yml"
   if [[ ! -f $dir/data/meta.properties ]]; then
     [[ -s $dir/cluster-id ]] ||
       kafka_java -Dlog4j.configuration="file:$dir/log4j.properties" kafka.tools.StorageTool random-uuid >"$dir/cluster-id"
-    kafka_java -Dlog4j.configuration="file:$dir/log4j.properties" kafka.tools.StorageTool format \
-      -t "$(cat "$dir/cluster-id")" -c "$dir/server.properties" >>"$dir/logs/stdout.log" 2>&1 ||
+    # The SCRAM users are written into the metadata at format time. The
+    # arguments, passwords included, go through a java @argument file so
+    # that they never show in ps.
+    (
+      umask 077
+      {
+        echo kafka.tools.StorageTool format -t "$(cat "$dir/cluster-id")" -c "$dir/server.properties"
+        for user in "${kafka_users[@]}"; do
+          echo --add-scram "SCRAM-SHA-512=[name=$user,password=$(cat "$kafka_users_dir/$user.password")]"
+        done
+      } >"$dir/format.args"
+    )
+    if ! kafka_java -Dlog4j.configuration="file:$dir/log4j.properties" "@$dir/format.args" \
+      >>"$dir/logs/stdout.log" 2>&1; then
+      rm -f "$dir/format.args"
       die "formatting Kafka's storage failed; see $dir/logs/stdout.log"
+    fi
+    rm -f "$dir/format.args"
+    printf '%s\n' "${kafka_users[@]}" >"$dir/scram-users"
   fi
   launch kafka "$dir/logs/stdout.log" "$java_bin" \
     -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
@@ -337,7 +434,9 @@ start_kafka-exporter() {
   local dir=$stack_dir/kafka-exporter
   mkdir -p "$dir"
   launch kafka-exporter "$dir/kafka-exporter.log" "$(kafka_exporter_bin)" \
-    --kafka.server="127.0.0.1:$kafka_port" --web.listen-address="127.0.0.1:$kafka_exporter_port"
+    --kafka.server="127.0.0.1:$kafka_port" --web.listen-address="127.0.0.1:$kafka_exporter_port" \
+    --tls.ca-file="$kafka_tls_dir/ca.crt" --sasl.username=kafka-exporter \
+    --sasl.password-file="$kafka_users_dir/kafka-exporter.password"
 }
 
 start_prometheus() {
@@ -356,19 +455,15 @@ start_prometheus() {
     --web.enable-lifecycle
 }
 
+# Topics and ACLs (stack/kafka/provision.py), as the admin principal.
+# Idempotent, so it also repairs a topic deleted by hand.
 create_topics() {
-  local existing spec name partitions
-  existing=$(kcat -L -b "127.0.0.1:$kafka_port" -m 10 2>/dev/null | sed -n 's/^ *topic "\([^"]*\)".*/\1/p')
-  for spec in "${topics[@]}"; do
-    name=${spec%%:*} partitions=${spec#*:}
-    grep -qxF "$name" <<<"$existing" && continue
-    kafka_java -Dlog4j.configuration="file:$stack_dir/kafka/log4j.properties" \
-      org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$kafka_port" \
-      --create --if-not-exists --topic "$name" --partitions "$partitions" --replication-factor 1 \
-      >>"$stack_dir/kafka/logs/topics.log" 2>&1 ||
-      die "creating topic $name failed; see $stack_dir/kafka/logs/topics.log"
-    say "created topic $name ($partitions partitions)"
-  done
+  local spec args=()
+  for spec in "${topics[@]}"; do args+=(--topic "$spec"); done
+  "$venv_python" "$repo/stack/kafka/provision.py" --bootstrap "127.0.0.1:$kafka_port" \
+    --ca-file "$kafka_tls_dir/ca.crt" --admin-password-file "$kafka_users_dir/admin.password" \
+    "${args[@]}" 2>>"$stack_dir/kafka/logs/topics.log" ||
+    die "creating Kafka's topics or ACLs failed; see $stack_dir/kafka/logs/topics.log"
 }
 
 create_bucket() {
@@ -408,7 +503,22 @@ write_env() {
     cat >"$tmp" <<EOF
 # Written by scripts/stack.sh start; source it to reach the local stack.
 # The S3 keys are local test credentials made by the stack, never real ones.
+# Kafka takes only TLS + SASL/SCRAM-SHA-512 clients. The components read the
+# EDGESTREAM_*KAFKA* variables below (docs/configuration.md); each has its
+# own principal, whose password stays in its file.
 export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kafka_port
+export EDGESTREAM_KAFKA_SECURITY_PROTOCOL=SASL_SSL
+export EDGESTREAM_KAFKA_SASL_MECHANISM=SCRAM-SHA-512
+export EDGESTREAM_KAFKA_CA_FILE=$kafka_tls_dir/ca.crt
+export EDGESTREAM_SIMULATOR_KAFKA_USERNAME=simulator
+export EDGESTREAM_SIMULATOR_KAFKA_PASSWORD_FILE=$kafka_users_dir/simulator.password
+export EDGESTREAM_PROCESSOR_KAFKA_USERNAME=processor
+export EDGESTREAM_PROCESSOR_KAFKA_PASSWORD_FILE=$kafka_users_dir/processor.password
+export EDGESTREAM_ARCHIVER_KAFKA_USERNAME=archiver
+export EDGESTREAM_ARCHIVER_KAFKA_PASSWORD_FILE=$kafka_users_dir/archiver.password
+export EDGESTREAM_ADMIN_KAFKA_USERNAME=admin
+export EDGESTREAM_ADMIN_KAFKA_PASSWORD_FILE=$kafka_users_dir/admin.password
+export EDGESTREAM_KAFKA_ADMIN_CONFIG=$kafka_admin_conf
 export S3_ENDPOINT_URL=http://127.0.0.1:$s3_port
 export S3_BUCKET=$s3_bucket
 export S3_FORCE_PATH_STYLE=true
@@ -438,6 +548,7 @@ EOF
 
 cmd_start() {
   mkdir -p "$stack_dir"
+  [[ -x $venv_python ]] || die "$venv_python is missing (the stack makes Kafka's topics and ACLs with it); run scripts/install-deps.sh"
   local name running=() started=() port
   for name in "${services[@]}"; do
     if service_pid "$name" >/dev/null; then running+=("$name"); fi

@@ -35,6 +35,14 @@ import uuid
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+# TLS + SASL client settings from var/edgestream.env (scripts/lib/edgestream_kafka.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "scripts", "lib"))
+from edgestream_kafka import client_config  # noqa: E402
+
+# The admin principal's settings, filled by main().
+KAFKA = {}
+
 MiB = 1024 * 1024
 TARGET_BYTES = 64 * MiB
 PARTITIONS = 3
@@ -53,7 +61,7 @@ def load_env(repo):
 def fill(bootstrap, topic, readings, seed=1):
     """`readings` readings of 1,000 devices, all within 2024-12-26 10:00–11:00 UTC."""
     rng = random.Random(seed)
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+    producer = Producer({**KAFKA, "bootstrap.servers": bootstrap, "enable.idempotence": True,
                          "linger.ms": 20, "batch.size": 1_000_000, "compression.type": "lz4"})
     for i in range(readings):
         device = i % 1000
@@ -95,7 +103,7 @@ def proc_status_bytes(pid, field):
 
 
 def committed_all(bootstrap, group, topic):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    consumer = Consumer({**KAFKA, "bootstrap.servers": bootstrap, "group.id": group})
     try:
         parts = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         committed = consumer.committed(parts, timeout=10)
@@ -120,7 +128,10 @@ def one_run(args, env, bootstrap, admin):
     import pyarrow.parquet as pq
 
     tag = uuid.uuid4().hex[:8]
-    topic, dlq, group, prefix = f"bench-archiver-{tag}", f"bench-archiver-dlq-{tag}", f"bench-{tag}", f"bench-{tag}/"
+    # "test-" names: the archiver's principal may use them besides its own
+    # production names (docs/stack.md).
+    topic, dlq, group, prefix = (f"test-bench-archiver-{tag}", f"test-bench-archiver-dlq-{tag}",
+                                 f"test-bench-{tag}", f"bench-{tag}/")
     for future in admin.create_topics([NewTopic(topic, PARTITIONS, 1), NewTopic(dlq, 1, 1)]).values():
         future.result(30)
     client = s3_client(env)
@@ -208,7 +219,8 @@ def main():
     args = parser.parse_args()
     env = load_env(repo)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    KAFKA.update(client_config(env))
+    admin = AdminClient(KAFKA)
     worst = 0
     for run in range(args.runs):
         result = one_run(args, env, bootstrap, admin)

@@ -20,6 +20,15 @@ import uuid
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+# TLS + SASL client settings from var/edgestream.env (scripts/lib/edgestream_kafka.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "scripts", "lib"))
+from edgestream_kafka import client_config  # noqa: E402
+
+# The admin principal's settings and the stack's environment, filled by main().
+KAFKA = {}
+ENV = {}
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -41,7 +50,7 @@ def cpu_seconds(pid):
 
 
 def committed_total(bootstrap, group, topic, partitions):
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    consumer = Consumer({**KAFKA, "bootstrap.servers": bootstrap, "group.id": group})
     try:
         committed = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
         return sum(max(tp.offset, 0) for tp in committed)
@@ -52,7 +61,8 @@ def committed_total(bootstrap, group, topic, partitions):
 def run_one(command, bootstrap, group, topic, partitions, total):
     """Sustained rate: from the first committed progress to the last record
     committed, so process start-up and the group join are not counted."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env={**os.environ, **ENV}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     try:
         first = None
         while True:
@@ -80,14 +90,18 @@ def main():
     args = parser.parse_args()
     env = load_env()
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    ENV.update(env)
+    KAFKA.update(client_config(env))
+    admin = AdminClient(KAFKA)
     tag = uuid.uuid4().hex[:8]
-    source = f"bench-raw-{tag}"
+    # "test-" names: the components' principals may use them besides their
+    # own production names (docs/stack.md).
+    source = f"test-bench-raw-{tag}"
     admin.create_topics([NewTopic(source, 3, 1), NewTopic(source + "-dlq", 3, 1)])[source].result(30)
     subprocess.run([os.path.join(args.bin_dir, "edgestream-simulator"), "--bootstrap-servers", bootstrap,
                     "--topic", source, "--rate", "0", "--count", str(args.records),
-                    "--metrics-address", ""], check=True, stderr=subprocess.DEVNULL)
-    probe = Consumer({"bootstrap.servers": bootstrap, "group.id": "probe-" + tag})
+                    "--metrics-address", ""], check=True, stderr=subprocess.DEVNULL, env={**os.environ, **env})
+    probe = Consumer({**KAFKA, "group.id": "probe-" + tag})
     total = sum(probe.get_watermark_offsets(TopicPartition(source, p), timeout=10)[1] for p in range(3))
     probe.close()
 
@@ -95,11 +109,11 @@ def main():
     topics = [source, source + "-dlq"]
     for run in range(args.runs):
         for name in results:
-            out = f"bench-out-{tag}-{run}-{len(results[name])}-{name[0]}"
+            out = f"test-bench-out-{tag}-{run}-{len(results[name])}-{name[0]}"
             partials = out + "-partials"
             admin.create_topics([NewTopic(out, 3, 1), NewTopic(partials, 1, 1)])[out].result(30)
             topics += [out, partials]
-            group = f"bench-{uuid.uuid4().hex[:8]}"
+            group = f"test-bench-{uuid.uuid4().hex[:8]}"
             if name.startswith("C++"):
                 command = [os.path.join(args.bin_dir, "edgestream-processor"), "--bootstrap-servers", bootstrap,
                            "--instance-id", group, "--group-id", group, "--input-topic", source,

@@ -9,11 +9,17 @@ Usage: python_processor.py BOOTSTRAP INPUT OUTPUT GROUP
 import datetime
 import json
 import math
+import os
 import signal
 import sys
 import time
 
 from confluent_kafka import Consumer, Producer
+
+# TLS + SASL as the processor's principal, from var/edgestream.env.
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+from edgestream_kafka import client_config, read_env_file  # noqa: E402
 
 running = True
 
@@ -26,10 +32,12 @@ def stop(*_):
 def main():
     bootstrap, source, sink, group = sys.argv[1:5]
     signal.signal(signal.SIGTERM, stop)
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+    kafka = client_config(read_env_file(os.path.join(REPO, "var", "edgestream.env")), "processor",
+                          bootstrap=bootstrap)
+    consumer = Consumer({**kafka, "group.id": group,
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
                          "isolation.level": "read_committed"})
-    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": group + "-py",
+    producer = Producer({**kafka, "transactional.id": group + "-py",
                          "linger.ms": 5, "compression.type": "lz4"})
     producer.init_transactions()
     consumer.subscribe([source])

@@ -18,6 +18,11 @@ import uuid
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
+# TLS + SASL client settings from var/edgestream.env (scripts/lib/edgestream_kafka.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "scripts", "lib"))
+from edgestream_kafka import client_config  # noqa: E402
+
 
 def load_env(repo):
     env = {}
@@ -49,7 +54,7 @@ def main():
     args = parser.parse_args()
     env = load_env(repo)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(client_config(env))
 
     # The baseline's input: the same record shape, generated once.
     lines = tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False)
@@ -62,14 +67,18 @@ def main():
     results = {"simulator": [], "kcat": []}
     for run in range(args.runs):
         for name in ("simulator", "kcat"):
-            topic = f"bench-sim-{uuid.uuid4().hex[:8]}"
+            # "test-" names: the simulator's principal may write them besides
+            # raw-data (docs/stack.md).
+            topic = f"test-bench-sim-{uuid.uuid4().hex[:8]}"
             admin.create_topics([NewTopic(topic, 3, 1)])[topic].result(30)
             if name == "simulator":
                 command = [os.path.join(args.bin_dir, "edgestream-simulator"), "--bootstrap-servers", bootstrap,
                            "--topic", topic, "--rate", "0", "--count", str(args.count), "--metrics-address", ""]
-                wall, cpu = timed(command)
+                wall, cpu = timed(command, env={**os.environ, **env})
             else:
-                command = ["kcat", "-b", bootstrap, "-P", "-t", topic, "-K", "\t",
+                # kcat logs in as the admin principal (its librdkafka settings file).
+                command = ["kcat", "-F", env["EDGESTREAM_KAFKA_ADMIN_CONFIG"], "-b", bootstrap, "-P", "-t", topic,
+                           "-K", "\t",
                            "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "compression.type=lz4",
                            "-X", "linger.ms=5", "-X", "queue.buffering.max.messages=1000000"]
                 # Standard input: kcat sends one message per line (a file argument is one message).

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"edgestream-archiver: processed-data -> hourly Parquet files in S3, exactly once"};
   CommonOptions common;
-  add_common_options(app, common, config.metrics_address);
+  add_common_options(app, common, config.metrics_address, "archiver");
   app.add_option("--input-topic", config.input_topic)
       ->envname("EDGESTREAM_ARCHIVER_INPUT_TOPIC")->capture_default_str();
   app.add_option("--dead-letter-topic", config.dead_letter_topic,

@@ -2,13 +2,127 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 namespace edgestream::kafka {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+Result<std::string> read_password(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "cannot read the Kafka password file '" + path + "' (" + std::strerror(errno) +
+                     "); check --kafka-password-file and that the file is readable by this user");
+  }
+  std::ostringstream content;
+  content << file.rdbuf();
+  std::string password = content.str();
+  // Files written by `echo` or editors end with a newline that is not part
+  // of the password.
+  if (!password.empty() && password.back() == '\n') password.pop_back();
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.empty()) {
+    return Error(ErrorKind::kInvalidConfig,
+                 "the Kafka password file '" + path + "' is empty; write the password into it");
+  }
+  return password;
+}
+
+}  // namespace
+
+bool is_secret_key(std::string_view key) {
+  const std::string name = lower(key);
+  for (const char* word : {"password", "secret", "token", "credential"}) {
+    if (name.find(word) != std::string::npos) return true;
+  }
+  return name.rfind("sasl.", 0) == 0 || name.rfind("ssl.key", 0) == 0;
+}
+
+std::string redact_reason(std::string_view key, std::string_view value, std::string reason) {
+  if (!is_secret_key(key) || value.empty()) return reason;
+  constexpr size_t kShortestFindable = 4;  // shorter values also match innocent words
+  if (value.size() < kShortestFindable) {
+    return "value rejected (reason not shown: it may quote the secret value)";
+  }
+  constexpr std::string_view kMark = "<redacted>";
+  for (size_t at = reason.find(value); at != std::string::npos; at = reason.find(value, at + kMark.size())) {
+    reason.replace(at, value.size(), kMark);
+  }
+  return reason;
+}
+
+std::string describe_property(std::string_view key, std::string_view value) {
+  std::string out(key);
+  out += '=';
+  out += is_secret_key(key) ? std::string_view("<redacted>") : value;
+  return out;
+}
+
+Result<Properties> security_properties(const Security& security) {
+  auto invalid = [](const std::string& message) { return Error(ErrorKind::kInvalidConfig, message); };
+  const std::string protocol = lower(security.protocol);
+  const bool known = protocol.empty() || protocol == "plaintext" || protocol == "ssl" ||
+                     protocol == "sasl_plaintext" || protocol == "sasl_ssl";
+  if (!known) {
+    return invalid("Kafka security protocol '" + security.protocol +
+                   "' is unknown; use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
+  }
+  const bool sasl = protocol.rfind("sasl_", 0) == 0;
+  const bool tls = protocol == "ssl" || protocol == "sasl_ssl";
+  Properties properties;
+  if (!protocol.empty()) properties.emplace_back("security.protocol", protocol);
+  if (tls) {
+    // librdkafka 2.0 checks the host name by default; saying so here keeps
+    // the check on under any library version and any passthrough order.
+    properties.emplace_back("ssl.endpoint.identification.algorithm", "https");
+    if (!security.ca_file.empty()) {
+      if (!std::ifstream(security.ca_file)) {
+        return invalid("cannot read the Kafka CA file '" + security.ca_file + "' (" +
+                       std::strerror(errno) + "); check --kafka-ca-file");
+      }
+      properties.emplace_back("ssl.ca.location", security.ca_file);
+    }
+  } else if (!security.ca_file.empty()) {
+    return invalid("--kafka-ca-file is set but the security protocol '" +
+                   (protocol.empty() ? std::string("plaintext") : security.protocol) +
+                   "' does not use TLS; set --kafka-security-protocol SASL_SSL (or SSL)");
+  }
+  if (!sasl) {
+    if (!security.username.empty() || !security.password_file.empty()) {
+      return invalid("a Kafka user name or password file is set but the security protocol '" +
+                     (protocol.empty() ? std::string("plaintext") : security.protocol) +
+                     "' does not authenticate; set --kafka-security-protocol SASL_SSL");
+    }
+    return properties;
+  }
+  if (security.username.empty() || security.password_file.empty()) {
+    return invalid("security protocol " + security.protocol +
+                   " needs a user name and a password file; set --kafka-username and "
+                   "--kafka-password-file (or their EDGESTREAM_<COMPONENT>_KAFKA_* variables)");
+  }
+  auto password = read_password(security.password_file);
+  if (!password) return password.error();
+  properties.emplace_back("sasl.mechanisms",
+                          security.sasl_mechanism.empty() ? "SCRAM-SHA-512" : security.sasl_mechanism);
+  properties.emplace_back("sasl.username", security.username);
+  properties.emplace_back("sasl.password", std::move(password).value());
+  return properties;
+}
 
 Result<Conf> make_conf(const Properties& properties) {
   Conf conf(rd_kafka_conf_new());
@@ -17,7 +131,7 @@ Result<Conf> make_conf(const Properties& properties) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), error_text.data(),
                           error_text.size()) != RD_KAFKA_CONF_OK) {
       return Error(ErrorKind::kInvalidConfig,
-                   "Kafka setting '" + key + "': " + error_text.data() +
+                   "Kafka setting '" + key + "': " + redact_reason(key, value, error_text.data()) +
                        "; fix or remove it (see librdkafka's CONFIGURATION.md)");
     }
   }
@@ -39,8 +153,12 @@ Result<Handle> make_client(rd_kafka_type_t type, Conf conf) {
 Result<std::pair<std::string, std::string>> parse_property(const std::string& text) {
   auto equals = text.find('=');
   if (equals == std::string::npos || equals == 0) {
+    // The text is not quoted: split at commas, a password holding a comma
+    // arrives here as a piece without '='.
     return Error(ErrorKind::kInvalidConfig,
-                 "Kafka property '" + text + "' must look like key=value");
+                 "a Kafka property (--kafka or EDGESTREAM_KAFKA_PROPERTIES) is not key=value; its "
+                 "text is not shown because it may be part of a secret cut at a comma. Write each "
+                 "property as key=value, and give the password with --kafka-password-file");
   }
   return std::pair{text.substr(0, equals), text.substr(equals + 1)};
 }
@@ -173,7 +291,13 @@ Result<int64_t> max_message_bytes(rd_kafka_t* client, const std::vector<std::str
   return *smallest;
 }
 
-Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms) {
+namespace {
+
+// partition_count, telling the caller also whether the broker refused the
+// topic to this client's user: asking again will not change that answer.
+Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms,
+                            bool& refused) {
+  refused = false;
   rd_kafka_topic_t* topic_handle = rd_kafka_topic_new(client, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(client, 0, topic_handle, &metadata, timeout_ms);
@@ -192,12 +316,28 @@ Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int ti
     }
   }
   rd_kafka_metadata_destroy(metadata);
+  if (topic_err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+    refused = true;
+    return Error(ErrorKind::kInvalidConfig,
+                 "topic '" + topic + "': the broker refuses this client's user (" +
+                     rd_kafka_err2str(topic_err) +
+                     "; the broker does not even say whether the topic exists to a user without "
+                     "rights on it); check the topic name and --kafka-username, or grant the user "
+                     "the ACLs docs/configuration.md lists under \"Kafka security\"");
+  }
   if (topic_err != RD_KAFKA_RESP_ERR_NO_ERROR || count <= 0) {
     return Error(ErrorKind::kInvalidConfig,
                  "topic '" + topic + "' does not exist or has no partitions (" +
                      rd_kafka_err2str(topic_err) + "); create it first (scripts/stack.sh does)");
   }
   return count;
+}
+
+}  // namespace
+
+Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int timeout_ms) {
+  bool refused = false;
+  return partition_count(client, topic, timeout_ms, refused);
 }
 
 }  // namespace edgestream::kafka
@@ -210,8 +350,10 @@ Result<int> wait_for_topic(rd_kafka_t* client, const std::string& topic, int tim
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     // Short metadata requests, so a topic that appears is seen promptly.
-    auto count = partition_count(client, topic, static_cast<int>(std::clamp<int64_t>(left.count(), 1, 1000)));
-    if (count || Clock::now() >= deadline) return count;
+    bool refused = false;
+    auto count = partition_count(client, topic, static_cast<int>(std::clamp<int64_t>(left.count(), 1, 1000)),
+                                 refused);
+    if (count || refused || Clock::now() >= deadline) return count;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // between metadata requests
   }
 }

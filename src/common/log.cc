@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 
 #include "edgestream/common/timestamp.h"
@@ -19,7 +20,95 @@ const char* level_name(LogLevel level) {
   }
   return "?";
 }
+
+void append_hex_byte(std::string& out, unsigned char byte) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out += "\\x";
+  out += kDigits[byte >> 4];
+  out += kDigits[byte & 0xf];
+}
+
+void append_code_point(std::string& out, uint32_t code_point) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kDigits[(code_point >> shift) & 0xf];
+}
+
+// Length of the valid UTF-8 sequence starting at text[at] (2-4), with its code
+// point, or 0 when the bytes there are not valid UTF-8 (stray continuation
+// byte, truncated sequence, overlong form, surrogate, beyond U+10FFFF).
+size_t utf8_sequence(std::string_view text, size_t at, uint32_t& code_point) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  size_t length = 0;
+  uint32_t minimum = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+    minimum = 0x80;
+    code_point = lead & 0x1fu;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    minimum = 0x800;
+    code_point = lead & 0x0fu;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    minimum = 0x10000;
+    code_point = lead & 0x07u;
+  } else {
+    return 0;
+  }
+  if (at + length > text.size()) return 0;
+  for (size_t i = 1; i < length; ++i) {
+    if ((byte(at + i) & 0xc0) != 0x80) return 0;
+    code_point = (code_point << 6) | (byte(at + i) & 0x3fu);
+  }
+  const bool surrogate = code_point >= 0xd800 && code_point <= 0xdfff;
+  if (code_point < minimum || surrogate || code_point > 0x10ffff) return 0;
+  return length;
+}
+
 }  // namespace
+
+std::string escape_for_log(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t at = 0;
+  while (at < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[at]);
+    if (byte >= 0x80) {
+      uint32_t code_point = 0;
+      const size_t length = utf8_sequence(text, at, code_point);
+      if (length == 0) {
+        append_hex_byte(out, byte);
+        ++at;
+        continue;
+      }
+      const bool c1_control = code_point >= 0x80 && code_point <= 0x9f;
+      const bool line_separator = code_point == 0x2028 || code_point == 0x2029;
+      if (c1_control || line_separator) {
+        append_code_point(out, code_point);
+      } else {
+        out.append(text.substr(at, length));
+      }
+      at += length;
+      continue;
+    }
+    switch (byte) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (byte < 0x20 || byte == 0x7f) {
+          append_hex_byte(out, byte);
+        } else {
+          out += static_cast<char>(byte);
+        }
+    }
+    ++at;
+  }
+  return out;
+}
 
 void Logger::set_level(LogLevel level) { g_level.store(level); }
 LogLevel Logger::level() { return g_level.load(std::memory_order_relaxed); }
@@ -43,7 +132,7 @@ void Logger::write(LogLevel level, const std::string& text) const {
   line += ' ';
   line += component_;
   line += ": ";
-  line += text;
+  line += escape_for_log(text);
   line += '\n';
   // One fwrite per line keeps lines whole when threads log concurrently.
   std::fwrite(line.data(), 1, line.size(), stderr);

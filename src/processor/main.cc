@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"edgestream-processor: raw-data -> processed-data, exactly once"};
   CommonOptions common;
-  add_common_options(app, common, config.metrics_address);
+  add_common_options(app, common, config.metrics_address, "processor");
   app.add_option("--instance-id", config.instance_id,
                  "Stable identity of this instance (transactional id suffix); default $HOSTNAME")
       ->envname("EDGESTREAM_PROCESSOR_INSTANCE_ID");

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   simulator::SimulatorConfig config;
   CLI::App app{"edgestream-simulator: simulated IoT devices publishing telemetry to Kafka"};
   CommonOptions common;
-  add_common_options(app, common, config.metrics_address);
+  add_common_options(app, common, config.metrics_address, "simulator");
   app.add_option("--topic", config.topic, "Topic to publish to")
       ->envname("EDGESTREAM_SIMULATOR_TOPIC")->capture_default_str();
   app.add_option("--devices", config.generator.devices, "Number of simulated devices")

@@ -22,10 +22,17 @@
 // edgestream_kafka_exporter_scrape_success 0 and the error in the log; a
 // partition or group that cannot be read (say, a topic being deleted) is
 // left out of that scrape and logged.
+//
+// On the local stack it connects like every other client: TLS checked
+// against the stack's CA (--tls.ca-file) and SCRAM-SHA-512 as the
+// kafka-exporter principal (--sasl.username, --sasl.password-file), which
+// may describe every topic and group and nothing more.
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +49,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
 var (
@@ -196,15 +204,55 @@ func (c *collector) offsets(ctx context.Context, ch chan<- prometheus.Metric, de
 	})
 }
 
+// securityOptions connects over TLS (the broker's certificate checked
+// against caFile and the broker's host name or IP) when caFile is set, and
+// logs in with SCRAM-SHA-512 when username is set. The password is read
+// from a file so that it shows neither in ps nor in the log.
+func securityOptions(caFile, username, passwordFile string) ([]kgo.Opt, error) {
+	var opts []kgo.Opt
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --tls.ca-file: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls.ca-file %s holds no PEM certificate", caFile)
+		}
+		// DialTLSConfig fills an empty ServerName with the host dialled, so
+		// the certificate is checked against 127.0.0.1 / the broker's name.
+		opts = append(opts, kgo.DialTLSConfig(&tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}))
+	}
+	if username != "" {
+		raw, err := os.ReadFile(passwordFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading --sasl.password-file: %w", err)
+		}
+		password := strings.TrimSuffix(strings.TrimSuffix(string(raw), "\n"), "\r")
+		if password == "" {
+			return nil, fmt.Errorf("--sasl.password-file %s is empty", passwordFile)
+		}
+		opts = append(opts, kgo.SASL(scram.Auth{User: username, Pass: password}.AsSha512Mechanism()))
+	}
+	return opts, nil
+}
+
 func main() {
 	bootstrap := flag.String("kafka.server", "127.0.0.1:19092", "bootstrap servers, comma-separated")
 	listen := flag.String("web.listen-address", "127.0.0.1:19308", "address of the /metrics endpoint")
 	timeout := flag.Duration("scrape-timeout", 5*time.Second, "bound on one scrape's questions to Kafka")
+	caFile := flag.String("tls.ca-file", "", "PEM file of the CA that signed the broker's certificate; set: connect over TLS")
+	username := flag.String("sasl.username", "", "SCRAM-SHA-512 user name; set: log in with SASL")
+	passwordFile := flag.String("sasl.password-file", "", "file holding the SASL password")
 	flag.Parse()
 	log.SetFlags(log.LstdFlags | log.LUTC)
 
-	client, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(*bootstrap, ",")...),
-		kgo.ClientID("edgestream-kafka-exporter"))
+	security, err := securityOptions(*caFile, *username, *passwordFile)
+	if err != nil {
+		log.Fatalf("Kafka security settings: %v", err)
+	}
+	client, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(strings.Split(*bootstrap, ",")...),
+		kgo.ClientID("edgestream-kafka-exporter")}, security...)...)
 	if err != nil {
 		log.Fatalf("kafka client for %s: %v; check --kafka.server", *bootstrap, err)
 	}

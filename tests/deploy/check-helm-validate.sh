@@ -48,7 +48,7 @@ expected=(
   "KafkaTopic/raw-data: min.insync.replicas is not 2"
   "KafkaTopic raw-data: 6 partitions (want 3)"
   "KafkaTopic processor-partials: missing"
-  "container bad: no Kafka credentials (EDGESTREAM_KAFKA_PASSWORD_FILE)"
+  "container bad: no Kafka credentials (EDGESTREAM_PROCESSOR_KAFKA_PASSWORD_FILE)"
   "container bad: the transactional id follows the pod name of a Deployment"
   "ScaledObject/bad: Kafka trigger does not use SASL SCRAM-SHA-512 over TLS"
   "ScaledObject/bad: Kafka trigger without authenticationRef"

@@ -159,8 +159,10 @@ def workload_problems(name: str, doc: dict[str, Any]) -> list[str]:
                 problems.append(f"{cwhere}: no {probe}")
         env = {e["name"]: e for e in container.get("env", [])}
         command = " ".join(container.get("command", []))
-        if command.startswith("edgestream-") and "EDGESTREAM_KAFKA_PASSWORD_FILE" not in env:
-            problems.append(f"{cwhere}: no Kafka credentials (EDGESTREAM_KAFKA_PASSWORD_FILE); the brokers accept SCRAM users only")
+        component = command.split()[0].removeprefix("edgestream-").upper() if command else ""
+        password_file = f"EDGESTREAM_{component}_KAFKA_PASSWORD_FILE"
+        if command.startswith("edgestream-") and password_file not in env:
+            problems.append(f"{cwhere}: no Kafka credentials ({password_file}); the brokers accept SCRAM users only")
         instance = env.get("EDGESTREAM_PROCESSOR_INSTANCE_ID", {})
         if (doc["kind"] != "StatefulSet"
                 and instance.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.name"):

@@ -10,9 +10,25 @@ ctest; to run one file by hand:
     EDGESTREAM_BIN_DIR=build/<dir>/bin var/venv/bin/python -m pytest -q tests/integration/test_x.py
 
 Helpers meant for test files (import them with `from conftest import ...`):
-`wait_until`, `prometheus_query`, `unique_name`. Each test gets its own topic
-(`unique_topic`) and its own S3 key prefix (`s3_prefix`), so tests never see
-each other's data.
+`wait_until`, `prometheus_query`, `unique_name`, `kafka_config`,
+`stack_environment`. Each test gets its own topic (`unique_topic`) and its
+own S3 key prefix (`s3_prefix`), so tests never see each other's data.
+
+Kafka: the broker takes only TLS + SASL/SCRAM clients, so a bootstrap
+address alone no longer connects. The one way to get a Kafka client is
+
+    Producer(kafka_config({"enable.idempotence": True}))            # the test's own client
+    Consumer(kafka_config({"group.id": ...}, role="archiver"))       # as a component would
+
+`kafka_config` (role "admin" by default: the super user tests act as) adds
+the bootstrap servers, the CA and the role's credentials from
+var/edgestream.env. To start a component, pass `env=stack_environment()`
+(or `{**os.environ, **stack_env}`): the binaries read their own principal's
+EDGESTREAM_<COMPONENT>_KAFKA_* variables from it. Topics, groups and
+transactional ids that a component uses in a test must start with `test-`
+(`unique_topic` and the harnesses' names do; the processor also accepts
+`processor-…` groups, the archiver `archiver-…`): the components' ACLs allow
+them nothing else besides their production names (docs/stack.md).
 """
 
 from __future__ import annotations
@@ -20,7 +36,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
+import sys
 import time
 import urllib.parse
 import urllib.request
@@ -32,6 +48,9 @@ import pytest
 
 REPO = Path(os.environ.get("EDGESTREAM_REPO", Path(__file__).resolve().parents[2]))
 ENV_FILE = REPO / "var" / "edgestream.env"
+
+sys.path.insert(0, str(REPO / "scripts" / "lib"))
+import edgestream_kafka  # noqa: E402 - lives in scripts/lib, shared with the benchmarks and the stack
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, message: str,
@@ -76,30 +95,40 @@ def prometheus_query(url: str, expr: str, timeout: float = 5.0) -> list[dict]:
     return body["data"]["result"]
 
 
-def _read_env_file(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        words = shlex.split(line, comments=True)
-        if not words:
-            continue
-        if words[0] == "export":
-            words = words[1:]
-        for word in words:
-            key, _, value = word.partition("=")
-            values[key] = value
-    return values
+def _stack_settings() -> dict[str, str]:
+    if not ENV_FILE.is_file():
+        pytest.fail(f"{ENV_FILE} is missing: the local stack is not running. "
+                    "Start it with `scripts/stack.sh start` (scripts/test.sh does this).")
+    return edgestream_kafka.read_env_file(ENV_FILE)
+
+
+def stack_environment(**overrides: str) -> dict[str, str]:
+    """The environment to start a component with: this process's environment,
+    the stack's settings (var/edgestream.env, with every component's Kafka
+    credentials) and `overrides`."""
+    return {**os.environ, **_stack_settings(), **overrides}
+
+
+def kafka_config(extra: dict[str, Any] | None = None, role: str = "admin",
+                 bootstrap: str | None = None) -> dict[str, Any]:
+    """The one way to configure a confluent-kafka client for the local broker:
+    bootstrap servers, TLS (checked against the stack's CA) and SASL/SCRAM as
+    `role` ("admin", the super user tests act as; or "simulator",
+    "processor", "archiver" to act with a component's rights), then `extra`
+    (group.id, enable.idempotence, ...). `bootstrap` replaces the stack's
+    address (e.g. a harness that was handed one)."""
+    return edgestream_kafka.client_config(_stack_settings(), role, extra, bootstrap)
 
 
 @pytest.fixture(scope="session")
 def stack_env() -> dict[str, str]:
     """The local stack's settings from var/edgestream.env, as a dict
-    (KAFKA_BOOTSTRAP_SERVERS, S3_ENDPOINT_URL, S3_BUCKET, AWS_*, PROMETHEUS_URL,
-    EDGESTREAM_*_PORT, ...). To start a component with them:
-    `subprocess.Popen(..., env={**os.environ, **stack_env})`."""
-    if not ENV_FILE.is_file():
-        pytest.fail(f"{ENV_FILE} is missing: the local stack is not running. "
-                    "Start it with `scripts/stack.sh start` (scripts/test.sh does this).")
-    return _read_env_file(ENV_FILE)
+    (KAFKA_BOOTSTRAP_SERVERS, EDGESTREAM_KAFKA_* and every component's
+    EDGESTREAM_<COMPONENT>_KAFKA_USERNAME / _PASSWORD_FILE, S3_ENDPOINT_URL,
+    S3_BUCKET, AWS_*, PROMETHEUS_URL, EDGESTREAM_*_PORT, ...). To start a
+    component with them: `subprocess.Popen(..., env={**os.environ, **stack_env})`
+    or `env=stack_environment()`. For a Kafka client use `kafka_config`."""
+    return _stack_settings()
 
 
 @pytest.fixture(scope="session")
@@ -124,23 +153,27 @@ def bin_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap(stack_env: dict[str, str]) -> str:
-    """Bootstrap servers of the local broker, e.g. "127.0.0.1:19092"."""
+    """Bootstrap servers of the local broker, e.g. "127.0.0.1:19092". Not
+    enough to connect (the broker wants TLS + SASL): build clients with
+    `kafka_config()`, which includes it."""
     return stack_env["KAFKA_BOOTSTRAP_SERVERS"]
 
 
 @pytest.fixture(scope="session")
 def kafka_admin(kafka_bootstrap: str):
-    """A confluent_kafka AdminClient connected to the local broker."""
+    """A confluent_kafka AdminClient connected to the local broker as the
+    admin principal (creates and deletes topics, may do anything)."""
     from confluent_kafka.admin import AdminClient
 
-    return AdminClient({"bootstrap.servers": kafka_bootstrap})
+    return AdminClient(kafka_config(bootstrap=kafka_bootstrap))
 
 
 @pytest.fixture
 def unique_topic(kafka_admin, request) -> Callable[..., str]:
     """Factory: `unique_topic(partitions=3)` creates a topic whose name is
     unique to this test, waits until the broker serves it, and returns the
-    name. Every topic made this way is deleted when the test ends."""
+    name ("test-…", so the components' test ACLs cover it). Every topic made
+    this way is deleted when the test ends."""
     from confluent_kafka.admin import NewTopic
 
     created: list[str] = []

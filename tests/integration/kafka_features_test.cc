@@ -4,8 +4,9 @@
 // groups. librdkafka enables a feature only if the broker still supports the
 // request versions it uses, and newer brokers drop old versions (Kafka 4
 // removed the oldest), so this pins the pair down. Runs against the broker at
-// KAFKA_BOOTSTRAP_SERVERS
-// (var/edgestream.env, written by `scripts/stack.sh start`).
+// KAFKA_BOOTSTRAP_SERVERS, logged in as the stack's admin principal with the
+// TLS + SASL settings of var/edgestream.env (written by `scripts/stack.sh
+// start`), through the same kafka::security_properties the components use.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
@@ -75,8 +76,27 @@ std::string unique_name(const std::string& what) {
          std::to_string(std::chrono::duration_cast<milliseconds>(now).count());
 }
 
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+// The stack's security settings for the admin principal, put before the
+// test's own properties.
+Properties with_security(const Properties& properties) {
+  Security admin{env_or_empty("EDGESTREAM_KAFKA_SECURITY_PROTOCOL"),
+                 env_or_empty("EDGESTREAM_KAFKA_SASL_MECHANISM"), env_or_empty("EDGESTREAM_KAFKA_CA_FILE"),
+                 env_or_empty("EDGESTREAM_ADMIN_KAFKA_USERNAME"),
+                 env_or_empty("EDGESTREAM_ADMIN_KAFKA_PASSWORD_FILE")};
+  auto security = security_properties(admin);
+  EXPECT_TRUE(security.ok()) << (security.ok() ? "" : security.error().message());
+  Properties all = security.ok() ? security.value() : Properties{};
+  all.insert(all.end(), properties.begin(), properties.end());
+  return all;
+}
+
 Handle make_or_fail(rd_kafka_type_t type, const Properties& properties, LogCollector* logs) {
-  auto conf = make_conf(properties);
+  auto conf = make_conf(with_security(properties));
   EXPECT_TRUE(conf.ok()) << (conf.ok() ? "" : conf.error().message());
   if (!conf.ok()) return nullptr;
   if (logs != nullptr) {

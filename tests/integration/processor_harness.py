@@ -26,6 +26,10 @@ import uuid
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+# Every Kafka client here is built by conftest's kafka_config (TLS + SASL as
+# the admin principal); `bootstrap` arguments only say which broker.
+from conftest import kafka_config, stack_environment
+
 PARTITIONS = 3
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -68,17 +72,18 @@ def from_ms(ms):
 
 
 class Topics:
-    """Fresh topics for one test, so tests never see each other's data."""
+    """Fresh topics for one test, so tests never see each other's data. The
+    names start with "test-", which the components' test ACLs cover."""
 
     def __init__(self, bootstrap):
         self.bootstrap = bootstrap
         tag = uuid.uuid4().hex[:10]
-        self.raw = f"raw-{tag}"
-        self.processed = f"processed-{tag}"
-        self.dlq = f"dlq-{tag}"
-        self.partials = f"partials-{tag}"
-        self.group = f"processor-{tag}"
-        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+        self.raw = f"test-raw-{tag}"
+        self.processed = f"test-processed-{tag}"
+        self.dlq = f"test-dlq-{tag}"
+        self.partials = f"test-partials-{tag}"
+        self.group = f"test-processor-{tag}"
+        self.admin = AdminClient(kafka_config(bootstrap=bootstrap))
         specs = [NewTopic(self.raw, PARTITIONS, 1), NewTopic(self.processed, PARTITIONS, 1),
                  NewTopic(self.dlq, PARTITIONS, 1), NewTopic(self.partials, 1, 1)]
         for future in self.admin.create_topics(specs).values():
@@ -137,8 +142,8 @@ def produce(bootstrap, topic, records, settings=None, timestamp_ms=None):
     timestamp_ms sets every record's Kafka timestamp (CreateTime); by default
     the client stamps the time of sending.
     Returns each record's offset, in the order of `records`."""
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
-                         "linger.ms": 5, **(settings or {})})
+    producer = Producer(kafka_config({"enable.idempotence": True, "linger.ms": 5, **(settings or {})},
+                                     bootstrap=bootstrap))
     stamp = {} if timestamp_ms is None else {"timestamp": timestamp_ms}
     offsets = [None] * len(records)
 
@@ -266,9 +271,9 @@ def assert_output_exact(output, expected):
 
 def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False):
     """All committed records of `topic`, up to the last stable offset."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{uuid.uuid4().hex}",
-                         "isolation.level": "read_committed", "enable.partition.eof": True,
-                         "enable.auto.commit": False})
+    consumer = Consumer(kafka_config({"group.id": f"reader-{uuid.uuid4().hex}",
+                                      "isolation.level": "read_committed", "enable.partition.eof": True,
+                                      "enable.auto.commit": False}, bootstrap=bootstrap))
     consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
     done = set()
     records = []
@@ -295,7 +300,7 @@ def committed_offsets(bootstrap, group, topic, partitions=PARTITIONS, timeout=60
     with a retriable error (a fresh broker is still loading its group
     coordinator: NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS)."""
     deadline = time.monotonic() + timeout
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    consumer = Consumer(kafka_config({"group.id": group}, bootstrap=bootstrap))
     try:
         while True:
             try:
@@ -356,7 +361,10 @@ class ProcessorProcess:
 
     def start(self):
         self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command, stdout=self.log, stderr=subprocess.STDOUT)
+        # The processor logs in as its own principal from the stack's
+        # environment (EDGESTREAM_PROCESSOR_KAFKA_*).
+        self.process = subprocess.Popen(self.command, env=stack_environment(), stdout=self.log,
+                                        stderr=subprocess.STDOUT)
         STARTED.append(self)
         return self
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, wait_until
+from conftest import REPO, kafka_config, wait_until
 
 PERIOD_S = 10
 GRACE_S = 2
@@ -125,7 +125,7 @@ def total(rows) -> int:
 def produce(bootstrap, topic, records, transactional_id=None, abort=False):
     from confluent_kafka import Producer
 
-    config = {"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5}
+    config = kafka_config({"enable.idempotence": True, "linger.ms": 5}, bootstrap=bootstrap)
     if transactional_id:
         config["transactional.id"] = transactional_id
     producer = Producer(config)
@@ -152,7 +152,7 @@ def produce(bootstrap, topic, records, transactional_id=None, abort=False):
 def end_offsets(bootstrap, topic, partitions):
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"probe-{uuid.uuid4().hex[:8]}"})
+    consumer = Consumer(kafka_config({"group.id": f"probe-{uuid.uuid4().hex[:8]}"}, bootstrap=bootstrap))
     try:
         return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
                 for p in range(partitions)}
@@ -163,8 +163,7 @@ def end_offsets(bootstrap, topic, partitions):
 def committed_offsets(bootstrap, group, topic, partitions):
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                         "enable.auto.commit": False})
+    consumer = Consumer(kafka_config({"group.id": group, "enable.auto.commit": False}, bootstrap=bootstrap))
     try:
         got = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
         return {tp.partition: tp.offset for tp in got}
@@ -175,8 +174,9 @@ def committed_offsets(bootstrap, group, topic, partitions):
 def read_all(bootstrap, topic, partitions, expected_count, timeout=60):
     from confluent_kafka import Consumer, TopicPartition
 
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{uuid.uuid4().hex[:8]}",
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer = Consumer(kafka_config({"group.id": f"reader-{uuid.uuid4().hex[:8]}",
+                                      "enable.auto.commit": False, "auto.offset.reset": "earliest"},
+                                     bootstrap=bootstrap))
     consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
     out = []
     deadline = time.monotonic() + timeout
@@ -782,7 +782,9 @@ def test_missing_dead_letter_topic_exits_with_code_2(bin_dir, stack_env, topic_p
     topic, _ = topic_pair(1)
     result = subprocess.run(
         [str(Path(bin_dir) / "edgestream-archiver"), "--input-topic", topic,
-         "--dead-letter-topic", f"missing-{uuid.uuid4().hex[:8]}", "--spool-dir", str(tmp_path / "spool"),
+         # "test-": a name the archiver's user may use, so the broker says
+         # the topic is missing rather than refusing to say.
+         "--dead-letter-topic", f"test-missing-{uuid.uuid4().hex[:8]}", "--spool-dir", str(tmp_path / "spool"),
          "--metrics-address", ""],
         env=archiver_env(stack_env), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr

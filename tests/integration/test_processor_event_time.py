@@ -7,7 +7,7 @@ import collections
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from conftest import wait_until
+from conftest import kafka_config, wait_until
 from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, Topics,
                                assert_output_exact, committed_everything, flush_records,
                                kill_leftovers, make_dataset, now_ms, produce, read_to_end, reading,
@@ -91,8 +91,7 @@ def test_device_clocks_at_the_edges_of_time_poison_nothing(bin_dir, stack_env, t
 
 def commit_checkpoints(bootstrap, group, offsets):
     """Commits offsets with metadata for the group, as an older processor did."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                         "enable.auto.commit": False})
+    consumer = Consumer(kafka_config({"group.id": group, "enable.auto.commit": False}, bootstrap=bootstrap))
     try:
         consumer.commit(offsets=[TopicPartition(topic, partition, offset, metadata=metadata)
                                  for topic, partition, offset, metadata in offsets],

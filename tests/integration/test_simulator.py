@@ -12,7 +12,7 @@ import pytest
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import wait_until
+from conftest import kafka_config, stack_environment, wait_until
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 FIELDS = {"device_id", "timestamp", "temperature", "humidity", "status"}
@@ -20,8 +20,8 @@ FIELDS = {"device_id", "timestamp", "temperature", "humidity", "status"}
 
 @pytest.fixture
 def topic(stack_env):
-    name = f"sim-test-{uuid.uuid4().hex[:12]}"
-    admin = AdminClient({"bootstrap.servers": stack_env["KAFKA_BOOTSTRAP_SERVERS"]})
+    name = f"test-sim-{uuid.uuid4().hex[:12]}"
+    admin = AdminClient(kafka_config())
     admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])[name].result(30)
     yield name
     admin.delete_topics([name])[name].result(30)
@@ -37,8 +37,7 @@ def messages_in(stack_env, topic, timeout=30):
     """Messages in the topic's log (sum of end minus start offsets), asking
     again while the broker answers with a retriable error, as a just-created
     topic's partitions may still be electing their leader."""
-    consumer = Consumer({"bootstrap.servers": stack_env["KAFKA_BOOTSTRAP_SERVERS"],
-                         "group.id": f"check-{uuid.uuid4().hex}"})
+    consumer = Consumer(kafka_config({"group.id": f"check-{uuid.uuid4().hex}"}))
     try:
         def total():
             count = 0
@@ -53,9 +52,8 @@ def messages_in(stack_env, topic, timeout=30):
 
 
 def read_all(stack_env, topic, expected):
-    consumer = Consumer({"bootstrap.servers": stack_env["KAFKA_BOOTSTRAP_SERVERS"],
-                         "group.id": f"check-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer = Consumer(kafka_config({"group.id": f"check-{uuid.uuid4().hex}",
+                                      "auto.offset.reset": "earliest", "enable.auto.commit": False}))
     consumer.subscribe([topic])
     records = []
     deadline = time.monotonic() + 60
@@ -73,7 +71,7 @@ def test_every_message_matches_the_schema_and_the_count_is_exact(bin_dir, stack_
     count, devices = 5000, 37
     result = subprocess.run(simulator(bin_dir, stack_env, "--topic", topic, "--count", str(count),
                                       "--rate", "0", "--devices", str(devices)),
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, env=stack_environment())
     assert result.returncode == 0, result.stderr
     assert "achieved" in result.stderr
 
@@ -99,7 +97,7 @@ def test_every_message_matches_the_schema_and_the_count_is_exact(bin_dir, stack_
 
 def test_sigterm_flushes_everything_in_flight(bin_dir, stack_env, topic):
     process = subprocess.Popen(simulator(bin_dir, stack_env, "--topic", topic, "--rate", "2000"),
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True, env=stack_environment())
     try:
         wait_until(lambda: messages_in(stack_env, topic) >= 500, 60, "simulator to deliver 500 messages")
         process.send_signal(signal.SIGTERM)

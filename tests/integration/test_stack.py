@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import REPO, prometheus_query, wait_until
+from conftest import REPO, kafka_config, prometheus_query, wait_until
 
 STACK = REPO / "scripts" / "stack.sh"
 SERVICES = ["s3", "kafka", "node-exporter", "kafka-exporter", "prometheus"]
@@ -48,6 +48,18 @@ def test_env_file_has_the_keys(stack_env):
     assert stack_env["PROMETHEUS_URL"].startswith("http://127.0.0.1:")
     # The file holds a secret: only its owner may read it.
     assert (REPO / "var" / "edgestream.env").stat().st_mode & 0o077 == 0
+    # Kafka: TLS + SCRAM, the CA, and per component a user and a password
+    # file (never the password itself) that only its owner may read.
+    assert stack_env["EDGESTREAM_KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+    assert stack_env["EDGESTREAM_KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+    assert os.path.isfile(stack_env["EDGESTREAM_KAFKA_CA_FILE"])
+    for component in ("SIMULATOR", "PROCESSOR", "ARCHIVER", "ADMIN"):
+        assert stack_env[f"EDGESTREAM_{component}_KAFKA_USERNAME"] == component.lower()
+        password_file = stack_env[f"EDGESTREAM_{component}_KAFKA_PASSWORD_FILE"]
+        assert os.stat(password_file).st_mode & 0o077 == 0, password_file
+        with open(password_file) as handle:
+            password = handle.read().strip()
+        assert password and password not in (REPO / "var" / "edgestream.env").read_text()
 
 
 def test_pipeline_topics_exist_with_their_partition_counts(kafka_admin):
@@ -171,14 +183,14 @@ def test_broker_and_lag_metrics_reach_prometheus(kafka_bootstrap, unique_topic, 
     from confluent_kafka import Consumer, Producer, TopicPartition
 
     topic = unique_topic(partitions=1)
-    producer = Producer({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True})
+    producer = Producer(kafka_config({"enable.idempotence": True}, bootstrap=kafka_bootstrap))
     for i in range(10):
         producer.produce(topic, value=f"message-{i}".encode())
     assert producer.flush(30) == 0
 
     # A group that has committed offset 4 of 10 lags by 6.
     group = f"{topic}-group"
-    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": group})
+    consumer = Consumer(kafka_config({"group.id": group}, bootstrap=kafka_bootstrap))
     consumer.commit(offsets=[TopicPartition(topic, 0, 4)], asynchronous=False)
     consumer.close()
 

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-from conftest import REPO, wait_until
+from conftest import REPO, kafka_config, wait_until
 from processor_harness import PARTITIONS, ProcessorProcess, Topics, committed_everything, kept
 
 JAEGER_START_TIMEOUT = 60
@@ -148,9 +148,9 @@ def topics(stack_env):
 
 def read_with_headers(bootstrap, topic, partitions=PARTITIONS):
     """Every committed record of `topic`: dicts with partition, offset, key, value, traceparent."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{uuid.uuid4().hex}",
-                         "isolation.level": "read_committed", "enable.partition.eof": True,
-                         "enable.auto.commit": False})
+    consumer = Consumer(kafka_config({"group.id": f"reader-{uuid.uuid4().hex}",
+                                      "isolation.level": "read_committed", "enable.partition.eof": True,
+                                      "enable.auto.commit": False}, bootstrap=bootstrap))
     consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
     done, records = set(), []
     deadline = time.monotonic() + 120
@@ -196,7 +196,8 @@ def run_simulator(bin_dir, stack_env, topic, count, env):
                "--topic", topic, "--count", str(count), "--rate", "0",
                # One reading per device, so device id names a reading.
                "--devices", str(count)]
-    result = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(command, env={**os.environ, **stack_env, **env}, capture_output=True, text=True,
+                            timeout=120)
     assert result.returncode == 0, result.stderr
     return result.stderr
 
@@ -368,7 +369,7 @@ def test_tracing_is_off_without_an_endpoint_and_records_carry_no_header(bin_dir,
                "--bootstrap-servers", stack_env["KAFKA_BOOTSTRAP_SERVERS"], "--metrics-address", "",
                "--topic", topics.raw, "--count", "200", "--rate", "0"]
     # A sampler that would trace everything, but no endpoint: tracing stays off.
-    result = subprocess.run(command, env={**env, "OTEL_TRACES_SAMPLER": "always_on"},
+    result = subprocess.run(command, env={**env, **stack_env, "OTEL_TRACES_SAMPLER": "always_on"},
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "tracing" not in result.stderr
@@ -383,7 +384,7 @@ def test_a_receiver_that_is_down_costs_no_records(bin_dir, stack_env, topics):
     command = [os.path.join(bin_dir, "edgestream-simulator"),
                "--bootstrap-servers", stack_env["KAFKA_BOOTSTRAP_SERVERS"], "--metrics-address", "",
                "--topic", topics.raw, "--count", "300", "--rate", "0"]
-    env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
+    env = {**os.environ, **stack_env, "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
            "OTEL_TRACES_SAMPLER": "always_on", "OTEL_BSP_SCHEDULE_DELAY": "50"}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -397,7 +398,7 @@ def test_an_invalid_tracing_setting_is_a_configuration_error(bin_dir, stack_env,
     command = [os.path.join(bin_dir, "edgestream-simulator"),
                "--bootstrap-servers", stack_env["KAFKA_BOOTSTRAP_SERVERS"], "--metrics-address", "",
                "--topic", topics.raw, "--count", "1"]
-    env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1",
+    env = {**os.environ, **stack_env, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1",
            "OTEL_TRACES_SAMPLER_ARG": "2"}
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2, result.stderr  # the simulator's exit code for a rejected configuration

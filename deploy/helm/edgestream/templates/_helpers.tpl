@@ -135,12 +135,19 @@ Called with (list $root $component).
 {{- $component := index . 1 -}}
 {{- $security := $root.Values.kafka.security -}}
 {{- if $security.enabled -}}
-- name: EDGESTREAM_KAFKA_USERNAME
+{{- /* The components' own options (src/common/cli.cc): the password is read
+from the mounted Secret file and never passes through a property list. */}}
+{{- $prefix := printf "EDGESTREAM_%s_KAFKA_" (upper $component) }}
+- name: EDGESTREAM_KAFKA_SECURITY_PROTOCOL
+  value: "SASL_SSL"
+- name: EDGESTREAM_KAFKA_SASL_MECHANISM
+  value: "SCRAM-SHA-512"
+- name: EDGESTREAM_KAFKA_CA_FILE
+  value: {{ printf "%s/%s" $security.caMountPath $security.caKey | quote }}
+- name: {{ printf "%sUSERNAME" $prefix }}
   value: {{ include "edgestream.kafkaUser" (list $root $component) | quote }}
-- name: EDGESTREAM_KAFKA_PASSWORD_FILE
+- name: {{ printf "%sPASSWORD_FILE" $prefix }}
   value: {{ printf "%s/password" $security.userMountPath | quote }}
-- name: EDGESTREAM_KAFKA_PROPERTIES
-  value: {{ printf "security.protocol=SASL_SSL,sasl.mechanisms=SCRAM-SHA-512,ssl.ca.location=%s/%s" $security.caMountPath $security.caKey | quote }}
 {{- end -}}
 {{- end -}}
 

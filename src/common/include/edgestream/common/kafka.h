@@ -75,8 +75,45 @@ Result<Conf> make_conf(const Properties& properties);
 // only when it succeeds, so the conf is released only then.
 Result<Handle> make_client(rd_kafka_type_t type, Conf conf);
 
-// Splits "key=value" (as given on the command line) into a property.
+// Splits "key=value" (as given on the command line) into a property. A text
+// without '=' is rejected without being quoted: it may be the tail of a
+// password that contained a comma (EDGESTREAM_KAFKA_PROPERTIES is split at
+// commas).
 Result<std::pair<std::string, std::string>> parse_property(const std::string& text);
+
+// True for keys whose value must never reach a log line or an error message:
+// anything with "password", "secret", "token" or "credential" in it, every
+// "sasl.*" key and every "ssl.key*" key (the private key and its password).
+bool is_secret_key(std::string_view key);
+
+// "key=value" for a log line, or "key=<redacted>" when is_secret_key(key).
+std::string describe_property(std::string_view key, std::string_view value);
+
+// `reason`, an error text about `key`, with `value` cut out when
+// is_secret_key(key); a value too short to find safely drops the reason.
+// librdkafka quotes a rejected value in its reason for enum properties
+// ("Invalid value \"...\" for configuration property ..."); make_conf passes
+// every reason through this, so a secret never reaches an error message.
+std::string redact_reason(std::string_view key, std::string_view value, std::string reason);
+
+// How a client authenticates itself and checks the broker: the settings
+// every component takes (docs/configuration.md, "Kafka security"). Empty
+// fields are not set, so an empty Security leaves librdkafka's defaults
+// (plaintext, no authentication).
+struct Security {
+  std::string protocol;        // security.protocol: PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
+  std::string sasl_mechanism;  // sasl.mechanisms; SCRAM-SHA-512 when SASL is on and this is empty
+  std::string ca_file;         // ssl.ca.location: PEM file of the CA that signed the broker's certificate
+  std::string username;        // sasl.username
+  std::string password_file;   // file whose content (one trailing newline dropped) is sasl.password
+};
+
+// The librdkafka properties for `security`. Reads the password file once.
+// With TLS, the broker's certificate is checked against its host name or IP
+// (ssl.endpoint.identification.algorithm=https) whatever the library's
+// default. Errors (kInvalidConfig) name the setting or the file, never the
+// password.
+Result<Properties> security_properties(const Security& security);
 
 // Copies an error's text and classifies it for the transactional loop:
 // fatal → kFatal, txn_requires_abort → kAbort, retriable → kRetriable,
@@ -105,7 +142,8 @@ Result<int> partition_count(rd_kafka_t* client, const std::string& topic, int ti
 
 // partition_count, asked again until `timeout_ms` has passed: at start-up the
 // broker may still be coming up, and a topic created a moment ago may not be
-// in every broker's metadata yet. Returns the last error at the deadline.
+// in every broker's metadata yet. Returns the last error at the deadline, or
+// at once when the broker refuses the topic to this client's user.
 Result<int> wait_for_topic(rd_kafka_t* client, const std::string& topic, int timeout_ms);
 
 }  // namespace edgestream::kafka

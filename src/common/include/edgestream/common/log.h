@@ -1,5 +1,7 @@
 // One line-oriented logger per component, writing to stderr (the container
-// runtime collects it). Thread-safe: one write per line.
+// runtime collects it). Thread-safe: one write per line. Whatever a message
+// holds (record text, broker answers), it stays one line of valid UTF-8:
+// see escape_for_log.
 #pragma once
 
 #include <sstream>
@@ -7,6 +9,13 @@
 #include <string_view>
 
 namespace edgestream {
+
+// `text` made safe for one log line: a backslash becomes "\\", newline, carriage
+// return and tab become "\n", "\r", "\t", other control characters (C0, DEL,
+// C1) and the line separators U+2028/U+2029 become "\xHH" or "\uHHHH", and
+// every byte that is not part of valid UTF-8 becomes "\xHH". Record text in a
+// message can thus neither forge a second log line nor corrupt the stream.
+std::string escape_for_log(std::string_view text);
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
