@@ -62,9 +62,14 @@ Result<KafkaScan> scan_processed_data(const KafkaScanConfig& config) {
       // The end of each partition (the last stable offset) ends its scan.
       {"enable.partition.eof", "true"},
       {"auto.offset.reset", "earliest"},
-      // Bounds the prefetch queue (librdkafka's default is 64 MiB): the audit's
-      // memory is this plus eight bytes per expected record.
+      // Prefetch bounds. librdkafka's defaults (100,000 messages and 64 MiB
+      // queued, 50 MiB per fetch) made the audit's peak 90 MiB for 600,000
+      // readings; these make it 64 MiB, at 6 s instead of 3 s
+      // (docs/benchmarks.md). The rest of the audit's memory is eight bytes
+      // per expected record. Overridable with --kafka.
       {"queued.max.messages.kbytes", "16384"},
+      {"queued.min.messages", "20000"},
+      {"fetch.max.bytes", "4194304"},
   };
   for (const auto& entry : config.overrides) properties.push_back(entry);
   auto conf = kafka::make_conf(properties);
