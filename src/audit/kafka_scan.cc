@@ -89,9 +89,11 @@ Result<KafkaScan> scan_processed_data(const KafkaScanConfig& config) {
     if (!first) return first.error();
     starts = std::move(first).value();
   }
-  auto last = offsets_for_time(handle, config, partitions, to_millis(config.to + config.lookahead));
-  if (!last) return last.error();
-  ends = std::move(last).value();
+  if (!config.from_beginning) {
+    auto last = offsets_for_time(handle, config, partitions, to_millis(config.to + config.lookahead));
+    if (!last) return last.error();
+    ends = std::move(last).value();
+  }
 
   KafkaScan scan;
   kafka::PartitionList assignment(rd_kafka_topic_partition_list_new(partitions));
@@ -107,8 +109,15 @@ Result<KafkaScan> scan_processed_data(const KafkaScanConfig& config) {
     PartitionScan part;
     part.partition = p;
     part.log_start = low;
-    part.start = config.from_beginning || starts[p] < 0 ? (config.from_beginning ? low : high) : starts[p];
-    part.end = ends[p] < 0 ? high : ends[p];
+    if (config.from_beginning) {
+      // The whole retained log: records of the audited periods may carry any
+      // Kafka timestamp (a backfill, a replay), so neither end is cut by time.
+      part.start = low;
+      part.end = high;
+    } else {
+      part.start = starts[p] < 0 ? high : starts[p];
+      part.end = ends[p] < 0 ? high : ends[p];
+    }
     if (const auto cover = config.must_cover.find(p); cover != config.must_cover.end()) {
       part.start = std::min(part.start, cover->second.first);
       part.end = std::max(part.end, cover->second.second);

@@ -22,8 +22,10 @@ import pytest
 from conftest import wait_until
 from processor_harness import (PARTITIONS, ProcessorProcess, Topics, committed_everything, flush_records,
                                kept, kill_leftovers, produce, read_to_end)
-from test_archiver import (KEY_RE, PERIOD_S, ArchiverProcess, _no_archiver_outlives_its_test,  # noqa: F401
-                           archiver_env, expected_rows, from_ms, to_ms, wait_for_archive)
+from test_archiver import (BASE_MS, KEY_RE, PERIOD_S, ArchiverProcess,  # noqa: F401 (fixtures)
+                           _no_archiver_outlives_its_test, archiver_env, expected_rows, from_ms, make_records,
+                           to_ms, topic_pair, wait_for_archive)
+from test_archiver import produce as produce_records
 
 KIND_OF_TYPE = {"reading": "readings", "aggregate": "aggregates", "device_aggregate": "device-aggregates"}
 
@@ -164,6 +166,56 @@ def test_audit_of_a_pipeline_run_is_exact_then_names_a_deleted_a_copied_and_a_st
     assert table.returncode == 1
     assert "NOT EXACT" in table.stdout and stray_key in table.stdout and copy_key in table.stdout
     assert ",".join(str(o) for o in deleted[5][:5]) in table.stdout
+
+
+def test_backfilled_hours_are_read_to_the_end_of_the_log_and_a_lost_partition_is_reported(
+        bin_dir, stack_env, topic_pair, s3_client, s3_bucket, s3_prefix, tmp_path):
+    """Records of 2024 produced now: their Kafka timestamps are far from their
+    event times (a backfill), so --from-beginning must read each partition to
+    the end of its log, not to a Kafka time derived from the audited range.
+    An aborted transaction in between must not count (read_committed)."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(3)
+    records = make_records(seed=5, partitions=3, periods=3, readings_per_period=200)
+    produce_records(bootstrap, topic, records[: len(records) // 2])
+    produce_records(bootstrap, topic, make_records(seed=6, partitions=3, periods=1, readings_per_period=50),
+                    transactional_id=f"tx-{uuid.uuid4().hex[:8]}", abort=True)
+    produce_records(bootstrap, topic, records[len(records) // 2:])
+    counts = collections.Counter((period_of(r), p, KIND_OF_TYPE[r["type"]]) for p, _, r in records)
+
+    archiver = ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, f"archiver-{uuid.uuid4().hex[:8]}",
+                               tmp_path / "spool", s3_prefix, tmp_path / "archiver.log").start()
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected_rows(records), archiver, timeout=120)
+    assert archive.difference(expected_rows(records)) == []
+    assert archiver.stop() == 0, archiver.tail()
+
+    env = archiver_env(stack_env)
+    end_ms = BASE_MS + 3 * PERIOD_S * 1000
+    result = run_audit(bin_dir, env, topic, s3_prefix, BASE_MS, end_ms, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    got = streams_by_key(json.loads(result.stdout))
+    assert {key: s["expected"] for key, s in got.items()} == dict(counts)
+    assert {key: s["found_rows"] for key, s in got.items()} == dict(counts)
+
+    # Every object of partition 1 gone: each of its streams is reported
+    # missing in full, with the first offsets of its records.
+    for key in archive.keys:
+        if KEY_RE.match(key)["partition"] == "1":
+            s3_client.delete_object(Bucket=s3_bucket, Key=key)
+    stream_offsets = collections.defaultdict(list)
+    for partition, offset, _, value in read_to_end(bootstrap, topic, 3, with_positions=True):
+        record = json.loads(value)
+        stream_offsets[(period_of(record), partition, KIND_OF_TYPE[record["type"]])].append(offset)
+    result = run_audit(bin_dir, env, topic, s3_prefix, BASE_MS, end_ms, "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    got = streams_by_key(json.loads(result.stdout))
+    assert set(got) == set(counts)
+    for key, stream in got.items():
+        if key[1] == 1:
+            assert (stream["missing"], stream["found_rows"]) == (counts[key], 0), stream
+            assert stream["first_missing_offsets"] == sorted(stream_offsets[key])[:5], stream
+        else:
+            assert stream["exact"] is True, stream
 
 
 def test_unreachable_kafka_exits_3_and_bad_options_exit_2(bin_dir, stack_env, s3_prefix):

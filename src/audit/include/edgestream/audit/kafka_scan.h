@@ -30,7 +30,7 @@ struct KafkaScanConfig {
   // Which offsets are read, per partition (docs/operations.md, "After an
   // incident"): from the first record whose Kafka timestamp is at or after
   // from - lookback up to the first at or after to + lookahead (or the end of
-  // the log) — or from the start of the log when from_beginning.
+  // the log) — or the whole retained log when from_beginning.
   bool from_beginning = false;
   std::chrono::seconds lookback{600};
   std::chrono::seconds lookahead{3600};
