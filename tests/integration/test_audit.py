@@ -218,10 +218,14 @@ def test_backfilled_hours_are_read_to_the_end_of_the_log_and_a_lost_partition_is
             assert stream["exact"] is True, stream
 
 
-def test_unreachable_kafka_exits_3_and_bad_options_exit_2(bin_dir, stack_env, s3_prefix):
+def test_unreachable_kafka_or_s3_exits_3_and_bad_options_exit_2(bin_dir, stack_env, s3_prefix):
+    # --timeout-seconds 20 bounds each; nothing listens on port 1.
     env = archiver_env(stack_env, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")
     result = run_audit(bin_dir, env, "processed-data", s3_prefix, 1_735_207_200_000, 1_735_207_210_000)
-    # --timeout-seconds 20 bounds it; the broker at port 1 never answers.
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Kafka at 127.0.0.1:1" in result.stderr
+    env = archiver_env(stack_env, S3_ENDPOINT_URL="http://127.0.0.1:1")
+    result = run_audit(bin_dir, env, "processed-data", s3_prefix, 1_735_207_200_000, 1_735_207_210_000)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "127.0.0.1:1" in result.stderr
     result = run_audit(bin_dir, archiver_env(stack_env), "processed-data", s3_prefix, 1_735_207_205_000,
