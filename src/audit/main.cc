@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-future-skew-seconds", skew_seconds, "The archiver's future skew bound")
       ->envname("EDGESTREAM_ARCHIVER_MAX_FUTURE_SKEW_SECONDS")->capture_default_str();
   app.add_flag("--from-beginning", kafka.from_beginning,
-               "Read each partition from the start of the log instead of from the Kafka timestamps around the range");
+               "Read the whole retained log of each partition instead of the Kafka timestamps around the range (after a backfill or replay)");
   std::int64_t lookback = kafka.lookback.count(), lookahead = kafka.lookahead.count();
   app.add_option("--kafka-lookback-seconds", lookback,
                  "Read from the first record with a Kafka timestamp this long before --from")
