@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "edgestream/archiver/layout.h"
@@ -24,7 +26,7 @@ namespace {
 constexpr int kExitExact = 0;
 constexpr int kExitNotExact = 1;    // the archive differs from the contract: read the report
 constexpr int kExitConfig = 2;      // fix the command line or the configuration
-constexpr int kExitUnreachable = 3; // Kafka or S3 could not be read: nothing was decided
+constexpr int kExitUnreachable = 3; // Kafka or S3 could not be read (unreachable, access denied): nothing was decided
 // The process's peak resident set (VmHWM), for the closing log line: the
 // memory bound is part of the audit's contract (docs/benchmarks.md).
 long peak_rss_kib() {
@@ -35,6 +37,76 @@ long peak_rss_kib() {
   }
   return -1;
 }
+// --from/--to into the audited periods [from, to); kInvalidConfig naming the flag.
+edgestream::Status resolve_range(const std::string& from_text, const std::string& to_text,
+                                 edgestream::audit::KafkaScanConfig& kafka) {
+  using namespace edgestream;
+  using namespace std::chrono;
+  auto invalid = [](const std::string& text) { return Error(ErrorKind::kInvalidConfig, text); };
+  const EventTime now = time_point_cast<Millis>(system_clock::now());
+  if (from_text.empty()) {
+    kafka.from = archiver::period_start_of(now, kafka.period) - kafka.period;
+  } else if (auto parsed = parse_rfc3339(from_text)) {
+    kafka.from = *parsed;
+  } else {
+    return invalid("--from " + from_text + " is not an RFC 3339 time (e.g. 2024-12-26T10:00:00Z)");
+  }
+  if (archiver::period_start_of(kafka.from, kafka.period) != kafka.from) {
+    return invalid("--from " + from_text + " is not a period boundary of " + std::to_string(kafka.period.count()) +
+                   "-second periods");
+  }
+  if (to_text.empty()) {
+    kafka.to = kafka.from + kafka.period;
+  } else if (auto parsed = parse_rfc3339(to_text)) {
+    kafka.to = *parsed;
+  } else {
+    return invalid("--to " + to_text + " is not an RFC 3339 time");
+  }
+  if (kafka.to <= kafka.from) return invalid("--to must be after --from");
+  return {};
+}
+
+// The S3 client the archiver would build from the same settings.
+edgestream::s3::S3Result<std::unique_ptr<edgestream::s3::S3Client>> create_s3_client(
+    edgestream::s3::S3ClientConfig config, std::string addressing) {
+  using namespace edgestream;
+  if (config.endpoint.region.empty()) {
+    if (const char* fallback = std::getenv("AWS_DEFAULT_REGION")) config.endpoint.region = fallback;
+  }
+  if (addressing.empty()) {
+    const char* force_path = std::getenv("S3_FORCE_PATH_STYLE");
+    addressing = force_path != nullptr && std::string(force_path) == "true" ? "path" : "auto";
+  }
+  (void)s3::parse_addressing_style(addressing, config.endpoint.addressing);  // checked by IsMember
+  if (auto status = s3::validate(config); !status) {
+    return s3::S3Error(ErrorKind::kInvalidConfig, s3::RetryCause::kNone, status.error().message());
+  }
+  s3::CredentialsChainOptions credential_options;
+  credential_options.region = config.endpoint.region;
+  auto credentials = s3::make_default_credentials_chain(credential_options);
+  if (!credentials.ok()) {
+    return s3::S3Error(ErrorKind::kInvalidConfig, s3::RetryCause::kNone,
+                       "S3 credentials: " + credentials.error().message());
+  }
+  return s3::create_curl_s3_client(config, std::move(credentials).value());
+}
+
+// Per partition, the offsets every object found holds: the Kafka scan covers
+// them, so each object's range is checked record by record.
+std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> ranges_to_cover(
+    const std::vector<edgestream::audit::FoundObject>& objects) {
+  std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> out;
+  for (const auto& object : objects) {
+    if (!object.first_offset || !object.end_offset) continue;
+    auto [it, inserted] = out.try_emplace(object.identity.partition, *object.first_offset, *object.end_offset);
+    if (!inserted) {
+      it->second.first = std::min(it->second.first, *object.first_offset);
+      it->second.second = std::max(it->second.second, *object.end_offset);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,44 +181,12 @@ int main(int argc, char** argv) {
   kafka.lookahead = seconds(lookahead);
   kafka.timeout = milliseconds(static_cast<std::int64_t>(timeout_seconds * 1000));
 
-  const EventTime now = time_point_cast<Millis>(system_clock::now());
-  if (from_text.empty()) {
-    kafka.from = archiver::period_start_of(now, kafka.period) - kafka.period;
-  } else if (auto parsed = parse_rfc3339(from_text)) {
-    kafka.from = *parsed;
-  } else {
-    return config_error("--from " + from_text + " is not an RFC 3339 time (e.g. 2024-12-26T10:00:00Z)");
-  }
-  if (archiver::period_start_of(kafka.from, kafka.period) != kafka.from) {
-    return config_error("--from " + from_text + " is not a period boundary of " + std::to_string(period_seconds) +
-                        "-second periods");
-  }
-  if (to_text.empty()) {
-    kafka.to = kafka.from + kafka.period;
-  } else if (auto parsed = parse_rfc3339(to_text)) {
-    kafka.to = *parsed;
-  } else {
-    return config_error("--to " + to_text + " is not an RFC 3339 time");
-  }
-  if (kafka.to <= kafka.from) return config_error("--to must be after --from");
+  if (auto status = resolve_range(from_text, to_text, kafka); !status) return config_error(status.error().message());
 
-  if (s3_config.endpoint.region.empty()) {
-    if (const char* fallback = std::getenv("AWS_DEFAULT_REGION")) s3_config.endpoint.region = fallback;
-  }
-  if (addressing.empty()) {
-    const char* force_path = std::getenv("S3_FORCE_PATH_STYLE");
-    addressing = force_path != nullptr && std::string(force_path) == "true" ? "path" : "auto";
-  }
-  (void)s3::parse_addressing_style(addressing, s3_config.endpoint.addressing);  // checked by IsMember
   s3_config.request_deadline = duration_cast<milliseconds>(kafka.timeout);
-  if (auto status = s3::validate(s3_config); !status) return config_error(status.error().message());
-  s3::CredentialsChainOptions credential_options;
-  credential_options.region = s3_config.endpoint.region;
-  auto credentials = s3::make_default_credentials_chain(credential_options);
-  if (!credentials.ok()) return config_error("S3 credentials: " + credentials.error().message());
-  auto client = s3::create_curl_s3_client(s3_config, std::move(credentials).value());
+  auto client = create_s3_client(s3_config, addressing);
   if (!client.ok()) {
-    if (client.error().kind() == ErrorKind::kInvalidConfig) return config_error("S3 client: " + client.error().message());
+    if (client.error().kind() == ErrorKind::kInvalidConfig) return config_error(client.error().message());
     std::cerr << "edgestream-audit: S3 client: " << client.error().message() << "\n";
     return kExitUnreachable;
   }
@@ -162,15 +202,7 @@ int main(int argc, char** argv) {
               << archive.error().message() << "\n";
     return archive.error().kind() == ErrorKind::kInvalidConfig ? kExitConfig : kExitUnreachable;
   }
-  for (const audit::FoundObject& object : archive.value().objects) {
-    if (!object.first_offset || !object.end_offset) continue;
-    auto [it, inserted] = kafka.must_cover.try_emplace(object.identity.partition, *object.first_offset,
-                                                       *object.end_offset);
-    if (!inserted) {
-      it->second.first = std::min(it->second.first, *object.first_offset);
-      it->second.second = std::max(it->second.second, *object.end_offset);
-    }
-  }
+  kafka.must_cover = ranges_to_cover(archive.value().objects);
 
   auto scan = audit::scan_processed_data(kafka);
   if (!scan) {
