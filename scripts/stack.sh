@@ -74,7 +74,7 @@ java_bin=${EDGESTREAM_JAVA:-/usr/lib/jvm/java-17-openjdk-amd64/bin/java}
 kafka_tls_dir=$stack_dir/kafka/tls
 kafka_users_dir=$stack_dir/kafka/users
 kafka_admin_conf=$stack_dir/kafka/admin.conf
-readonly kafka_users=(broker admin simulator processor archiver kafka-exporter)
+readonly kafka_users=(broker admin simulator processor archiver audit kafka-exporter)
 venv_python=$repo/var/venv/bin/python
 
 kafka_lib=$cache_dir/kafka/lib
@@ -350,6 +350,14 @@ start_kafka() {
   if [[ -f $dir/data/meta.properties && ! -f $dir/scram-users ]]; then
     die "Kafka's data in $dir/data predates the broker's TLS + SCRAM set-up (it has no SCRAM users); run scripts/stack.sh clean (deletes the local topics) and start again"
   fi
+  # Users are created at format time only: a storage formatted with fewer
+  # users than this stack needs cannot log the missing ones in.
+  if [[ -f $dir/data/meta.properties ]]; then
+    for user in "${kafka_users[@]}"; do
+      grep -qx "$user" "$dir/scram-users" ||
+        die "Kafka's data in $dir/data was formatted without the SCRAM user '$user' this stack needs; run scripts/stack.sh clean (deletes the local topics) and start again"
+    done
+  fi
   if [[ ! -f $dir/data/meta.properties ]]; then
     # SCRAM passwords reach the metadata only when the storage is formatted,
     # so a fresh format gets fresh passwords.
@@ -516,6 +524,8 @@ export EDGESTREAM_PROCESSOR_KAFKA_USERNAME=processor
 export EDGESTREAM_PROCESSOR_KAFKA_PASSWORD_FILE=$kafka_users_dir/processor.password
 export EDGESTREAM_ARCHIVER_KAFKA_USERNAME=archiver
 export EDGESTREAM_ARCHIVER_KAFKA_PASSWORD_FILE=$kafka_users_dir/archiver.password
+export EDGESTREAM_AUDIT_KAFKA_USERNAME=audit
+export EDGESTREAM_AUDIT_KAFKA_PASSWORD_FILE=$kafka_users_dir/audit.password
 export EDGESTREAM_ADMIN_KAFKA_USERNAME=admin
 export EDGESTREAM_ADMIN_KAFKA_PASSWORD_FILE=$kafka_users_dir/admin.password
 export EDGESTREAM_KAFKA_ADMIN_CONFIG=$kafka_admin_conf

@@ -9,7 +9,7 @@ stack's own set-up (stack/kafka/provision.py) all use it.
 
 Roles are the principals the stack creates: "admin" (super user: tests'
 own producers and readers, topic and ACL management), "simulator",
-"processor", "archiver". Their credentials come from
+"processor", "archiver", "audit". Their credentials come from
 EDGESTREAM_<ROLE>_KAFKA_USERNAME and EDGESTREAM_<ROLE>_KAFKA_PASSWORD_FILE,
 the same variables the C++ components read.
 """
@@ -20,7 +20,7 @@ import shlex
 from pathlib import Path
 from typing import Any, Mapping
 
-ROLES = ("admin", "simulator", "processor", "archiver")
+ROLES = ("admin", "simulator", "processor", "archiver", "audit")
 
 
 def read_env_file(path: Path | str) -> dict[str, str]:

@@ -59,9 +59,8 @@ struct UploadFile {
   std::int64_t end_offset = 0;
 };
 
-// Object metadata (x-amz-meta-…) naming the offset range an object holds.
-inline constexpr const char* kFirstOffsetMetadata = "edgestream-first-offset";
-inline constexpr const char* kEndOffsetMetadata = "edgestream-end-offset";
+// kFirstOffsetMetadata and kEndOffsetMetadata (the offset range stored with
+// each object) are part of the layout contract: layout.h.
 
 // An object found in S3 under one of the job's keys, with another offset range.
 struct ExistingRange {

@@ -72,6 +72,11 @@ GRANTS = {
         (GROUP, TEST_PREFIX, PREFIXED, [READ]),
         (GROUP, "archiver-", PREFIXED, [READ]),
     ],
+    # edgestream-audit reads processed-data by assignment: no group, no commit.
+    "audit": [
+        (TOPIC, "processed-data", LITERAL, [READ]),
+        (TOPIC, TEST_PREFIX, PREFIXED, [READ]),
+    ],
     # Offsets of every topic and every group, nothing else (no READ: it
     # cannot consume a record or join a group).
     "kafka-exporter": [

@@ -269,8 +269,9 @@ def assert_output_exact(output, expected):
                                  expected.window_ms)
 
 
-def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False):
-    """All committed records of `topic`, up to the last stable offset."""
+def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False, with_positions=False):
+    """All committed records of `topic`, up to the last stable offset; with
+    `with_positions`, as (partition, offset, key, value)."""
     consumer = Consumer(kafka_config({"group.id": f"reader-{uuid.uuid4().hex}",
                                       "isolation.level": "read_committed", "enable.partition.eof": True,
                                       "enable.auto.commit": False}, bootstrap=bootstrap))
@@ -288,8 +289,11 @@ def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False):
                         continue
                     raise AssertionError(message.error())
                 done.discard(message.partition())
-                records.append((message.key(), message.value(), message.headers()) if with_headers
-                               else (message.key(), message.value()))
+                if with_positions:
+                    records.append((message.partition(), message.offset(), message.key(), message.value()))
+                else:
+                    records.append((message.key(), message.value(), message.headers()) if with_headers
+                                   else (message.key(), message.value()))
     finally:
         consumer.close()
     return records

@@ -73,4 +73,47 @@ class CompactWriter {
   std::int16_t last_id_ = 0;
 };
 
+// Reader for the same protocol, for footers written by any Parquet writer
+// (this one, pyarrow, Spark): it reads the fields a caller asks for and skips
+// every other value, whatever its type, so fields added by newer writers are
+// ignored. Never reads past the input and never recurses deeper than
+// kMaxDepth: a damaged or hostile footer makes ok() false, nothing worse.
+class CompactReader {
+ public:
+  // Nested structs and lists deeper than this are refused (Parquet's own
+  // footers nest about six levels; the bound keeps skip() off the stack limit).
+  static constexpr int kMaxDepth = 64;
+
+  explicit CompactReader(std::string_view in) : in_(in) {}
+
+  // Reads the next field header of the current struct. Returns false at its
+  // STOP byte (or on damaged input: check ok()). Bool fields carry their value
+  // in the header: bool_value() returns it.
+  bool next_field(std::int16_t& id, CompactType& type);
+  bool bool_value() const { return last_bool_; }
+
+  std::int64_t read_i64();  // also reads i32/i16 fields: all are zigzag varints
+  std::string_view read_binary();
+  // Skips one value of `type` (a whole struct, list, set or map included).
+  void skip(CompactType type);
+  // Enters a struct-typed field (or a struct element): next_field() then reads its fields.
+  void begin_struct();
+  void end_struct();  // after next_field() returned false for the struct
+
+  bool ok() const { return ok_; }
+  std::size_t position() const { return pos_; }
+
+ private:
+  std::uint64_t read_varint();
+  std::uint8_t read_byte();
+  void skip_at_depth(CompactType type, int depth);
+
+  std::string_view in_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
+  bool last_bool_ = false;
+  std::vector<std::int16_t> enclosing_last_ids_;
+  std::int16_t last_id_ = 0;
+};
+
 }  // namespace edgestream::parquet::thrift

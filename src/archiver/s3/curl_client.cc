@@ -456,6 +456,23 @@ S3Result<GetResult> CurlS3Client::get_object(std::string_view key) {
                    xml::unquote(response.value().header("etag").value_or(""))};
 }
 
+S3Result<GetResult> CurlS3Client::get_object_tail(std::string_view key, std::uint64_t bytes) {
+  if (bytes == 0) return GetResult{};
+  Call call;
+  call.operation = S3Operation::kGetObject;
+  call.key = key;
+  call.method = "GET";
+  // A suffix range: 206 with the last `bytes` bytes, or 200 with the whole
+  // object when it is shorter (both are 2xx for send()).
+  call.headers = {{"Range", "bytes=-" + std::to_string(bytes)}};
+  S3Result<HttpResponse> response = send(call);
+  if (!response.ok()) return response.error();
+  std::string body = std::move(response.value().body);
+  // A server that ignores Range answers 200 with everything: keep the end.
+  if (body.size() > bytes) body.erase(0, body.size() - static_cast<std::size_t>(bytes));
+  return GetResult{std::move(body), xml::unquote(response.value().header("etag").value_or(""))};
+}
+
 S3Result<std::optional<ObjectInfo>> CurlS3Client::head_object(std::string_view key) {
   Call call;
   call.operation = S3Operation::kHeadObject;

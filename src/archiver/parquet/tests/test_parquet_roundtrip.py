@@ -545,3 +545,41 @@ def test_random_schemas_and_options_round_trip(tmp_path):
                           dictionary_limit=rng.choice([0, 100, 1 << 20]),
                           plain_numbers=rng.random() < 0.3, zstd_level=rng.choice([1, 3, 9]))
         check_file(path, columns, rows, row_group_rows)
+
+
+# --- the footer reader (footer.h) on files another writer made ----------------------
+
+@pytest.mark.parametrize("options", [
+    dict(compression="snappy", row_group_size=1000),
+    dict(compression="zstd", row_group_size=4096, data_page_version="2.0", write_statistics=True),
+    dict(compression="none", use_dictionary=False, write_page_index=True),
+    dict(compression="gzip", row_group_size=333, store_schema=True),
+])
+@pytest.mark.parametrize("rows", [0, 1, 9_999])
+def test_footer_reader_counts_rows_of_files_pyarrow_writes(tmp_path, options, rows):
+    rng = random.Random(rows)
+    table = pa.table({
+        "DeviceId": pa.array([f"device{rng.randrange(50):03d}" for _ in range(rows)]),
+        "Value": pa.array([rng.random() if rng.random() > 0.1 else None for _ in range(rows)]),
+        "Tags": pa.array([[rng.randrange(5)] * rng.randrange(3) for _ in range(rows)],
+                         type=pa.list_(pa.int32())),
+    }).replace_schema_metadata({"written-by": "pyarrow test", "long": "x" * 5000})
+    path = tmp_path / "pyarrow.parquet"
+    pq.write_table(table, path, **options)
+    assert pq.ParquetFile(path).metadata.num_rows == rows
+    result = subprocess.run([str(BIN_DIR / "parquet_footer_tool"), str(path)], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"num_rows={rows}"
+
+
+def test_footer_reader_refuses_a_truncated_file(tmp_path):
+    path = tmp_path / "cut.parquet"
+    pq.write_table(pa.table({"a": list(range(100))}), path)
+    data = path.read_bytes()
+    path.write_bytes(data[:-3])
+    result = subprocess.run([str(BIN_DIR / "parquet_footer_tool"), str(path)], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 1
+    assert "PAR1" in result.stderr
+

@@ -114,5 +114,104 @@ TEST(ThriftCompactWriter, ListOfStructs) {
   EXPECT_EQ(out, bytes({0x19, 0x2C, 0x15, 0x0E, 0x00, 0x15, 0x10, 0x00, 0x15, 0x00, 0x00}));
 }
 
+// --- reader: decodes what the writer encodes, skips what it is not asked for ---
+
+TEST(ThriftReader, ReadsBackEveryFieldTheWriterWrote) {
+  std::string out;
+  CompactWriter w(out);
+  w.begin_struct();
+  w.field_i32(1, -7);
+  w.field_i64(3, std::numeric_limits<std::int64_t>::max());
+  w.field_bool(4, true);
+  w.field_binary(5, "hello");
+  w.field_i64(40, std::numeric_limits<std::int64_t>::min());  // long id delta: id in a varint
+  w.end_struct();
+
+  CompactReader r(out);
+  r.begin_struct();
+  std::int16_t id = 0;
+  CompactType type{};
+  ASSERT_TRUE(r.next_field(id, type));
+  EXPECT_EQ(id, 1);
+  EXPECT_EQ(type, CompactType::kI32);
+  EXPECT_EQ(r.read_i64(), -7);
+  ASSERT_TRUE(r.next_field(id, type));
+  EXPECT_EQ(id, 3);
+  EXPECT_EQ(r.read_i64(), std::numeric_limits<std::int64_t>::max());
+  ASSERT_TRUE(r.next_field(id, type));
+  EXPECT_EQ(id, 4);
+  EXPECT_TRUE(r.bool_value());
+  ASSERT_TRUE(r.next_field(id, type));
+  EXPECT_EQ(id, 5);
+  EXPECT_EQ(r.read_binary(), "hello");
+  ASSERT_TRUE(r.next_field(id, type));
+  EXPECT_EQ(id, 40);
+  EXPECT_EQ(r.read_i64(), std::numeric_limits<std::int64_t>::min());
+  EXPECT_FALSE(r.next_field(id, type));  // STOP
+  r.end_struct();
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.position(), out.size());
+}
+
+TEST(ThriftReader, SkipsNestedStructsAndListsToTheNextField) {
+  std::string out;
+  CompactWriter w(out);
+  w.begin_struct();
+  w.begin_field_struct(1);
+  w.field_i32(1, 5);
+  w.begin_field_list(2, CompactType::kStruct, 20);  // long list: size in a varint
+  for (int i = 0; i < 20; ++i) {
+    w.begin_struct();
+    w.field_binary(1, "x");
+    w.end_struct();
+  }
+  w.end_struct();
+  w.begin_field_list(2, CompactType::kI32, 3);
+  for (int i = 0; i < 3; ++i) w.element_i32(i);
+  w.field_i64(3, 1'800'000);
+  w.end_struct();
+
+  CompactReader r(out);
+  r.begin_struct();
+  std::int16_t id = 0;
+  CompactType type{};
+  ASSERT_TRUE(r.next_field(id, type));
+  r.skip(type);
+  ASSERT_TRUE(r.next_field(id, type));
+  r.skip(type);
+  ASSERT_TRUE(r.next_field(id, type));
+  EXPECT_EQ(id, 3);
+  EXPECT_EQ(r.read_i64(), 1'800'000);
+  EXPECT_FALSE(r.next_field(id, type));
+  EXPECT_TRUE(r.ok());
+}
+
+TEST(ThriftReader, TruncatedOrHostileInputFailsWithoutReadingPastTheEnd) {
+  std::string out;
+  CompactWriter w(out);
+  w.begin_struct();
+  w.field_binary(1, "a long enough value");
+  w.field_i64(2, 123456789);
+  w.end_struct();
+  for (std::size_t cut = 0; cut + 1 < out.size(); ++cut) {
+    CompactReader r(std::string_view(out).substr(0, cut));
+    r.begin_struct();
+    std::int16_t id = 0;
+    CompactType type{};
+    while (r.next_field(id, type)) r.skip(type);
+    EXPECT_FALSE(r.ok()) << "cut at " << cut;
+  }
+  // A list claiming more elements than there are bytes, and structs nested
+  // beyond kMaxDepth.
+  const std::string huge = bytes({0x19, 0xF5, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F});
+  CompactReader huge_list(huge);
+  huge_list.skip(CompactType::kStruct);
+  EXPECT_FALSE(huge_list.ok());
+  std::string deep(1000, static_cast<char>(0x1C));  // field 1 of type struct, nested
+  CompactReader deep_reader(deep);
+  deep_reader.skip(CompactType::kStruct);
+  EXPECT_FALSE(deep_reader.ok());
+}
+
 }  // namespace
 }  // namespace edgestream::parquet::thrift

@@ -167,6 +167,18 @@ TEST_F(S3Integration, PutThenGetReturnsTheSameBytes) {
   EXPECT_FALSE(gone.value().has_value());
 }
 
+TEST_F(S3Integration, TailGetReturnsTheLastBytesOrTheWholeShortObject) {
+  const std::string key = prefix_ + "tail.bin";
+  const std::string body = random_bytes(70'000, 7);
+  ASSERT_TRUE(client_->put_object(key, body, PutOptions{}).ok());
+  S3Result<GetResult> tail = client_->get_object_tail(key, 1000);
+  ASSERT_TRUE(tail.ok()) << tail.error().message();
+  EXPECT_TRUE(tail.value().body == body.substr(body.size() - 1000));
+  S3Result<GetResult> all = client_->get_object_tail(key, 1'000'000);
+  ASSERT_TRUE(all.ok()) << all.error().message();
+  EXPECT_TRUE(all.value().body == body);
+}
+
 TEST_F(S3Integration, SmallFileUploadIsOneStreamedPut) {
   const std::string body = random_bytes(3 * kMiB + 17, 2);
   const TempFile file(body);

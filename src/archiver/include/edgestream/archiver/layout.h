@@ -47,4 +47,10 @@ std::optional<FileIdentity> parse_object_file_name(std::string_view name);
 // gives keys that start with the year.
 std::string object_key(std::string_view prefix, const FileIdentity& file);
 
+// Object metadata (x-amz-meta-…) naming the offset range an object holds:
+// every record of its kind and period with an offset in [first, end). Written
+// by the uploader, read by it on adoption and by edgestream-audit.
+inline constexpr const char* kFirstOffsetMetadata = "edgestream-first-offset";
+inline constexpr const char* kEndOffsetMetadata = "edgestream-end-offset";
+
 }  // namespace edgestream::archiver

@@ -105,6 +105,17 @@ class S3Client {
                                           const PutOptions& options) = 0;
   // Whole object in memory: for verification and tests, not for bulk reads.
   virtual S3Result<GetResult> get_object(std::string_view key) = 0;
+  // The last `bytes` bytes of an object (all of it when it is shorter): a
+  // ranged GET ("Range: bytes=-N"), so a reader of Parquet footers fetches
+  // kilobytes, not the object. The default reads the whole object and keeps
+  // its end, for clients (test fakes) without ranged reads.
+  virtual S3Result<GetResult> get_object_tail(std::string_view key, std::uint64_t bytes) {
+    S3Result<GetResult> whole = get_object(key);
+    if (whole.ok() && whole.value().body.size() > bytes) {
+      whole.value().body.erase(0, whole.value().body.size() - static_cast<std::size_t>(bytes));
+    }
+    return whole;
+  }
   // nullopt when the object does not exist (404).
   virtual S3Result<std::optional<ObjectInfo>> head_object(std::string_view key) = 0;
   virtual S3Result<ListPage> list_objects_v2(const ListRequest& request) = 0;

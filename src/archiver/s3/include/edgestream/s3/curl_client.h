@@ -62,6 +62,7 @@ class CurlS3Client final : public S3Client {
   S3Result<PutResult> upload_file(std::string_view key, const std::filesystem::path& file,
                                   const PutOptions& options) override;
   S3Result<GetResult> get_object(std::string_view key) override;
+  S3Result<GetResult> get_object_tail(std::string_view key, std::uint64_t bytes) override;
   S3Result<std::optional<ObjectInfo>> head_object(std::string_view key) override;
   S3Result<ListPage> list_objects_v2(const ListRequest& request) override;
   S3Status delete_object(std::string_view key) override;
