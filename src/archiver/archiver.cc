@@ -701,6 +701,17 @@ bool refused_for_good(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE || err == RD_KAFKA_RESP_ERR_INVALID_RECORD;
 }
 
+// The schema of a kind's files (src/archiver/parquet/schemas.h).
+const parquet::Schema& schema_of(RecordKind kind) {
+  switch (kind) {
+    case RecordKind::kReading: return parquet::readings_schema();
+    case RecordKind::kAggregate: return parquet::aggregates_schema();
+    case RecordKind::kDeviceAggregate: return parquet::device_aggregates_schema();
+    case RecordKind::kAggregateCorrection: return parquet::aggregate_corrections_schema();
+  }
+  return parquet::readings_schema();  // unreachable: every kind is listed above
+}
+
 std::string header_text(rd_kafka_headers_t* headers, const char* name) {
   const void* value = nullptr;
   size_t size = 0;
@@ -834,11 +845,7 @@ Archiver::Appended Archiver::append(std::int32_t partition, PartitionState& stat
   if (it == state.open.end()) {
     FileIdentity identity{record.kind, partition, offset, period};
     std::filesystem::path path = config_.spool_dir / object_file_name(identity);
-    const parquet::Schema& schema = record.kind == RecordKind::kReading ? parquet::readings_schema()
-                                    : record.kind == RecordKind::kAggregate
-                                        ? parquet::aggregates_schema()
-                                        : parquet::device_aggregates_schema();
-    auto writer = parquet::FileWriter::open(path, schema, config_.parquet);
+    auto writer = parquet::FileWriter::open(path, schema_of(record.kind), config_.parquet);
     if (!writer) {
       rewind(partition, state, writer.error());
       return Appended::kRewound;
@@ -866,6 +873,12 @@ Archiver::Appended Archiver::append(std::int32_t partition, PartitionState& stat
       const std::array<parquet::Value, 6> row{record.device_id, record.event_time,
                                               record.temperature, record.count, record.min,
                                               record.max};
+      status = file.writer->append_row(row);
+      break;
+    }
+    case RecordKind::kAggregateCorrection: {
+      const std::array<parquet::Value, 5> row{record.event_time, record.temperature_sum,
+                                              record.count, record.min, record.max};
       status = file.writer->append_row(row);
       break;
     }

@@ -61,8 +61,8 @@ class ArchiverMetrics {
   prometheus::Family<prometheus::Counter>& dead_letter_failures_family_;
   prometheus::Family<prometheus::Counter>& existing_objects_family_;
   prometheus::Counter& already_archived_;
-  std::array<prometheus::Counter*, 3> records_in_{};
-  std::array<prometheus::Counter*, 3> files_uploaded_{};
+  std::array<prometheus::Counter*, std::size(kAllKinds)> records_in_{};
+  std::array<prometheus::Counter*, std::size(kAllKinds)> files_uploaded_{};
   std::array<prometheus::Counter*, std::size(kAllInvalidReasons)> dead_lettered_{};
   prometheus::Counter& uploaded_bytes_;
   prometheus::Histogram& upload_duration_;

@@ -33,7 +33,7 @@ const char* type_name(od::json_type type) {
 }
 
 
-// The fields processed-data records have, across the three types.
+// The fields processed-data records have, across the four types.
 enum class FieldId : std::uint8_t {
   kType,
   kDeviceId,
@@ -47,18 +47,21 @@ enum class FieldId : std::uint8_t {
   kCount,
   kTemperatureMin,
   kTemperatureMax,
+  kTemperatureSum,
   kUnknown,
 };
 constexpr std::size_t kFieldCount = static_cast<std::size_t>(FieldId::kUnknown);
 constexpr std::array<const char*, kFieldCount> kFieldNames{
     "type",     "device_id", "timestamp",       "window_start", "window_end",      "temperature",
-    "humidity", "status",    "temperature_avg", "count",        "temperature_min", "temperature_max"};
+    "humidity", "status",    "temperature_avg", "count",        "temperature_min", "temperature_max",
+    "temperature_sum"};
 
 enum class Expect : std::uint8_t { kString, kNumber, kInteger };
 constexpr std::array<Expect, kFieldCount> kExpected{
     Expect::kString, Expect::kString, Expect::kString, Expect::kString,
     Expect::kString, Expect::kNumber, Expect::kNumber, Expect::kString,
-    Expect::kNumber, Expect::kInteger, Expect::kNumber, Expect::kNumber};
+    Expect::kNumber, Expect::kInteger, Expect::kNumber, Expect::kNumber,
+    Expect::kNumber};
 
 FieldId identify(std::string_view key) {
   for (std::size_t i = 0; i < kFieldCount; ++i) {
@@ -137,6 +140,7 @@ const char* to_string(RecordKind kind) {
     case RecordKind::kReading: return "reading";
     case RecordKind::kAggregate: return "aggregate";
     case RecordKind::kDeviceAggregate: return "device_aggregate";
+    case RecordKind::kAggregateCorrection: return "aggregate_correction";
   }
   return "unknown";
 }
@@ -146,6 +150,7 @@ const char* object_kind_name(RecordKind kind) {
     case RecordKind::kReading: return "readings";
     case RecordKind::kAggregate: return "aggregates";
     case RecordKind::kDeviceAggregate: return "device-aggregates";
+    case RecordKind::kAggregateCorrection: return "aggregate-corrections";
   }
   return "unknown";
 }
@@ -258,10 +263,12 @@ ParseResult RecordParser::parse(std::string_view payload) {
     record.kind = RecordKind::kAggregate;
   } else if (type.text == "device_aggregate") {
     record.kind = RecordKind::kDeviceAggregate;
+  } else if (type.text == "aggregate_correction") {
+    record.kind = RecordKind::kAggregateCorrection;
   } else {
     return failure(InvalidReason::kUnknownType,
                    "type \"" + std::string(type.text.substr(0, 64)) +
-                       "\" is not reading, aggregate or device_aggregate");
+                       "\" is not reading, aggregate, device_aggregate or aggregate_correction");
   }
 
   static constexpr std::array kReadingFields{FieldId::kDeviceId, FieldId::kTimestamp,
@@ -270,6 +277,10 @@ ParseResult RecordParser::parse(std::string_view payload) {
   static constexpr std::array kAggregateFields{FieldId::kWindowStart, FieldId::kWindowEnd,
                                                FieldId::kTemperatureAvg, FieldId::kCount,
                                                FieldId::kTemperatureMin, FieldId::kTemperatureMax};
+  // A correction carries the sum of its share instead of an average.
+  static constexpr std::array kCorrectionFields{FieldId::kWindowStart, FieldId::kWindowEnd,
+                                                FieldId::kTemperatureSum, FieldId::kCount,
+                                                FieldId::kTemperatureMin, FieldId::kTemperatureMax};
   auto check = [&](const auto& fields) -> std::optional<ParseResult> {
     for (FieldId id : fields) {  // every missing field before any bad value
       if (slot(id).state == Slot::State::kAbsent) {
@@ -319,7 +330,10 @@ ParseResult RecordParser::parse(std::string_view payload) {
         return failure(slot(FieldId::kDeviceId).reason, slot(FieldId::kDeviceId).detail);
       }
     }
-    if (auto bad = check(kAggregateFields)) return std::move(*bad);
+    if (auto bad = check(record.kind == RecordKind::kAggregateCorrection ? kCorrectionFields
+                                                                          : kAggregateFields)) {
+      return std::move(*bad);
+    }
     if (record.kind == RecordKind::kDeviceAggregate) {
       if (auto bad = device_id()) return std::move(*bad);
     }
@@ -331,7 +345,11 @@ ParseResult RecordParser::parse(std::string_view payload) {
                      "window_end " + format_rfc3339(window_end) + " is not after window_start " +
                          format_rfc3339(record.event_time));
     }
-    record.temperature = slot(FieldId::kTemperatureAvg).number;
+    if (record.kind == RecordKind::kAggregateCorrection) {
+      record.temperature_sum = slot(FieldId::kTemperatureSum).number;
+    } else {
+      record.temperature = slot(FieldId::kTemperatureAvg).number;
+    }
     record.count = slot(FieldId::kCount).integer;
     if (record.count < 1) {
       return failure(InvalidReason::kInvalidCount,

@@ -35,10 +35,10 @@ PERIOD_S = 10
 GRACE_S = 2
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 BASE_MS = 1_735_207_200_000  # 2024-12-26T10:00:00Z (checked below)
-KINDS = ("readings", "aggregates", "device-aggregates")
+KINDS = ("readings", "aggregates", "device-aggregates", "aggregate-corrections")
 KEY_RE = re.compile(
     r"^(?P<prefix>.*?)(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
-    r"(?P<kind>readings|aggregates|device-aggregates)-p(?P<partition>\d+)-o(?P<offset>\d+)_"
+    r"(?P<kind>readings|aggregates|device-aggregates|aggregate-corrections)-p(?P<partition>\d+)-o(?P<offset>\d+)_"
     r"(?P<stamp>\d{8}T\d{6}Z)\.parquet$")
 
 
@@ -98,6 +98,27 @@ def make_records(seed: int, partitions: int, periods: int, readings_per_period: 
     return out
 
 
+def make_corrections(seed: int, partitions: int, periods: int, start_ms: int = BASE_MS):
+    """(partition, key, record-dict): aggregate_correction records as the
+    processor writes them (keyed by window start, a sum instead of an
+    average) for the 5 s windows of make_records' periods: none, one or two
+    late shares per window, so that some windows have two rows."""
+    rng = random.Random(seed)
+    out = []
+    for window in range(periods * PERIOD_S // 5):
+        window_start = start_ms + window * 5000
+        key = from_ms(window_start)
+        for _ in range(window % 3):
+            count = rng.randrange(1, 500)
+            values = sorted(round(rng.uniform(-40, 100), 2) for _ in range(2))
+            out.append((rng.randrange(partitions), key, {
+                "type": "aggregate_correction", "window_start": key,
+                "window_end": from_ms(window_start + 5000), "count": count,
+                "temperature_sum": round(rng.uniform(values[0], values[1]) * count, 3),
+                "temperature_min": values[0], "temperature_max": values[1]}))
+    return out
+
+
 def expected_rows(records):
     """kind -> Counter of row tuples, as the archive must hold them."""
     rows = {kind: collections.Counter() for kind in KINDS}
@@ -109,6 +130,10 @@ def expected_rows(records):
             rows["aggregates"][(to_ms(record["window_start"]), record["temperature_avg"],
                                 record["count"], record["temperature_min"],
                                 record["temperature_max"])] += 1
+        elif record["type"] == "aggregate_correction":
+            rows["aggregate-corrections"][(to_ms(record["window_start"]), record["temperature_sum"],
+                                           record["count"], record["temperature_min"],
+                                           record["temperature_max"])] += 1
         else:
             rows["device-aggregates"][(record["device_id"], to_ms(record["window_start"]),
                                        record["temperature_avg"], record["count"],
@@ -247,6 +272,10 @@ class Archive:
             "device-aggregates": pa.schema([field("DeviceId", pa.string()), field("Timestamp", timestamp),
                                             field("Temperature", pa.float64()), field("Count", pa.int64()),
                                             field("Min", pa.float64()), field("Max", pa.float64())]),
+            "aggregate-corrections": pa.schema([field("Timestamp", timestamp),
+                                                field("TemperatureSum", pa.float64()),
+                                                field("Count", pa.int64()), field("Min", pa.float64()),
+                                                field("Max", pa.float64())]),
         }
         for key in self.keys:
             match = KEY_RE.match(key)
@@ -270,7 +299,7 @@ class Archive:
             columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
             for row in zip(*columns):
                 row = list(row)
-                timestamp_index = 0 if kind == "aggregates" else 1
+                timestamp_index = 0 if kind in ("aggregates", "aggregate-corrections") else 1
                 moment = row[timestamp_index]
                 row[timestamp_index] = int(moment.timestamp() * 1000) if moment.microsecond % 1000 == 0 \
                     else None
@@ -470,7 +499,7 @@ def test_known_data_lands_in_s3_exactly_once(bin_dir, stack_env, topic_pair, s3_
     assert archive.difference(expected) == []
     # One kind per file (the key names it and the schema matched it) and one
     # period per file (every row inside the key's period): checked by Archive.
-    assert {KEY_RE.match(key)["kind"] for key in archive.keys} == set(KINDS)
+    assert {KEY_RE.match(key)["kind"] for key in archive.keys} == {kind for kind in KINDS if expected[kind]}
     assert len({KEY_RE.match(key)["stamp"] for key in archive.keys}) == 5
 
     # Offsets are committed up to the end once everything is in S3.
@@ -505,6 +534,54 @@ def test_known_data_lands_in_s3_exactly_once(bin_dir, stack_env, topic_pair, s3_
     assert metrics["edgestream_archiver_oldest_unarchived_age_seconds"] == 0
     assert archiver.stop() == 0, archiver.tail()
     assert list((tmp_path / "spool").iterdir()) == [], "spool files left after a clean stop"
+
+
+def test_aggregate_corrections_are_archived_exactly_once_not_dead_lettered(
+        bin_dir, stack_env, topic_pair, s3_client, s3_bucket, s3_prefix, tmp_path):
+    """aggregate_correction records (the late share of a published fleet
+    minute) reach S3 in their own objects, each exactly once with its
+    values, as the processor publishes them: in transactions, mixed with the
+    other kinds. Nothing goes to the dead-letter topic."""
+    bootstrap = stack_env["KAFKA_BOOTSTRAP_SERVERS"]
+    topic, dlq = topic_pair(3)
+    rng = random.Random(31)
+    records = make_records(seed=29, partitions=3, periods=3, readings_per_period=100)
+    corrections = make_corrections(seed=30, partitions=3, periods=3)
+    mixed = records + corrections
+    rng.shuffle(mixed)
+    # Two committed transactions around an aborted one whose corrections a
+    # read_committed archiver must never archive.
+    produce(bootstrap, topic, mixed[: len(mixed) // 2], transactional_id=f"tx-{uuid.uuid4().hex[:8]}")
+    aborted = make_corrections(seed=98, partitions=3, periods=3)
+    produce(bootstrap, topic, aborted, transactional_id=f"tx-{uuid.uuid4().hex[:8]}", abort=True)
+    produce(bootstrap, topic, mixed[len(mixed) // 2:], transactional_id=f"tx-{uuid.uuid4().hex[:8]}")
+    expected = expected_rows(mixed)
+    assert total(expected) == len(mixed)
+    assert sum(expected["aggregate-corrections"].values()) == len(corrections) >= 5
+    assert any(count > 1 for count in collections.Counter(
+        record["window_start"] for _, _, record in corrections).values()), "no window with two corrections"
+
+    group = f"archiver-{uuid.uuid4().hex[:8]}"
+    archiver = ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, group,
+                               tmp_path / "spool", s3_prefix, tmp_path / "archiver.log").start()
+    archive = wait_for_archive(s3_client, s3_bucket, s3_prefix, expected, archiver, timeout=90)
+    assert archive.problems == []
+    assert archive.difference(expected) == []
+    assert archive.rows["aggregate-corrections"] == expected["aggregate-corrections"]
+    assert {KEY_RE.match(key)["kind"] for key in archive.keys} == set(KINDS)
+
+    # Committed to the end: every record was handled, and none of them was a
+    # dead letter (the dead-letter producer is flushed before each commit).
+    ends = end_offsets(bootstrap, topic, 3)
+    wait_until(lambda: committed_offsets(bootstrap, group, topic, 3) == ends, 30,
+               f"committed offsets to reach the end offsets {ends}")
+    assert end_offsets(bootstrap, dlq, 1) == {0: 0}, \
+        [dict(m.headers() or []).get("edgestream.reason") for m in read_all(bootstrap, dlq, 1, 1, timeout=5)]
+    metrics = archiver.metrics()
+    assert metrics['edgestream_archiver_records_in_total{kind="aggregate_correction"}'] == len(corrections)
+    assert archiver.metric_sum("edgestream_archiver_records_dead_lettered_total") == 0
+    assert metrics['edgestream_archiver_files_uploaded_total{kind="aggregate_correction"}'] >= 1
+    assert archiver.stop() == 0, archiver.tail()
 
 
 def test_s3_server_down_for_a_while(bin_dir, stack_env, topic_pair, tmp_path):

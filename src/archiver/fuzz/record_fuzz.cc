@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   const ArchiveRecord& record = result.record;
-  if (record.kind != RecordKind::kAggregate) {
+  if (record.kind == RecordKind::kReading || record.kind == RecordKind::kDeviceAggregate) {
     check(!record.device_id.empty() && record.device_id.size() <= kMaxDeviceIdBytes);
   }
   if (record.kind != RecordKind::kReading) check(record.count >= 1);

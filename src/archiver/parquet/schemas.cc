@@ -53,4 +53,15 @@ const Schema& device_aggregates_schema() {
   return schema;
 }
 
+const Schema& aggregate_corrections_schema() {
+  static const Schema schema = make({
+      {"Timestamp", ColumnType::kTimestampMillis},
+      {"TemperatureSum", ColumnType::kDouble},
+      {"Count", ColumnType::kInt64},
+      {"Min", ColumnType::kDouble},
+      {"Max", ColumnType::kDouble},
+  });
+  return schema;
+}
+
 }  // namespace edgestream::parquet

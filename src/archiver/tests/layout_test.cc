@@ -28,6 +28,20 @@ TEST(ObjectKey, EveryKindHasItsName) {
             "p/2024/12/26/aggregates-p0-o0_20241226T100000Z.parquet");
   EXPECT_EQ(object_key("p", {RecordKind::kDeviceAggregate, 11, 9876543210, start}),
             "p/2024/12/26/device-aggregates-p11-o9876543210_20241226T100000Z.parquet");
+  EXPECT_EQ(object_key("p", {RecordKind::kAggregateCorrection, 2, 17, start}),
+            "p/2024/12/26/aggregate-corrections-p2-o17_20241226T100000Z.parquet");
+}
+
+TEST(ObjectFileName, CorrectionsAndAggregatesParseAsTheirOwnKinds) {
+  // "aggregates-p…" and "aggregate-corrections-p…" share a stem: each name
+  // must come back as the kind that wrote it, or a restart would adopt or
+  // delete the other kind's files.
+  const EventTime start = at("2024-12-26T10:00:00Z");
+  EXPECT_EQ(parse_object_file_name("aggregate-corrections-p2-o17_20241226T100000Z.parquet"),
+            std::optional<FileIdentity>(FileIdentity{RecordKind::kAggregateCorrection, 2, 17, start}));
+  EXPECT_EQ(parse_object_file_name("aggregates-p2-o17_20241226T100000Z.parquet"),
+            std::optional<FileIdentity>(FileIdentity{RecordKind::kAggregate, 2, 17, start}));
+  EXPECT_FALSE(parse_object_file_name("aggregate_corrections-p2-o17_20241226T100000Z.parquet"));
 }
 
 TEST(ObjectKey, NoPrefixStartsWithTheYear) {

@@ -51,6 +51,32 @@ TEST(RecordParser, DeviceAggregate) {
   EXPECT_EQ(result.record.max, -3.0);
 }
 
+TEST(RecordParser, AggregateCorrection) {
+  // The processor's encoding (src/processor/windows.cc): a sum, not an average.
+  RecordParser parser;
+  auto result = parser.parse(
+      R"({"type":"aggregate_correction","window_start":"2024-12-26T10:00:00Z","window_end":"2024-12-26T10:01:00Z","count":1900,"temperature_sum":136648.2,"temperature_min":60.4,"temperature_max":99.1})");
+  ASSERT_TRUE(result.ok) << result.detail;
+  EXPECT_EQ(result.record.kind, RecordKind::kAggregateCorrection);
+  EXPECT_EQ(result.record.event_time, at("2024-12-26T10:00:00Z"));
+  EXPECT_EQ(result.record.temperature_sum, 136648.2);
+  EXPECT_EQ(result.record.count, 1900);
+  EXPECT_EQ(result.record.min, 60.4);
+  EXPECT_EQ(result.record.max, 99.1);
+  EXPECT_TRUE(result.record.device_id.empty());
+}
+
+TEST(RecordParser, AggregateCorrectionIgnoresAnAverageAndADeviceId) {
+  // Fields of other types do not matter, as for the other kinds: a
+  // temperature_avg of the wrong type is neither required nor read.
+  RecordParser parser;
+  auto result = parser.parse(
+      R"({"type":"aggregate_correction","device_id":7,"temperature_avg":"x","window_start":"2024-12-26T10:00:00Z","window_end":"2024-12-26T10:01:00Z","count":1,"temperature_sum":-3.5,"temperature_min":-3.5,"temperature_max":-3.5})");
+  ASSERT_TRUE(result.ok) << result.detail;
+  EXPECT_EQ(result.record.temperature_sum, -3.5);
+  EXPECT_EQ(result.record.count, 1);
+}
+
 TEST(RecordParser, FieldOrderExtraFieldsEscapesAndOffsetsAreAccepted) {
   RecordParser parser;
   auto result = parser.parse(
@@ -155,7 +181,30 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"device_aggregate_device_number", R"({"type":"device_aggregate","device_id":5,)" + kWindow + R"("temperature_avg":1,"count":1,"temperature_min":0,"temperature_max":2})",
                     InvalidReason::kWrongType},
         InvalidCase{"device_aggregate_max_huge", R"({"type":"device_aggregate","device_id":"d",)" + kWindow + R"("temperature_avg":1,"count":1,"temperature_min":0,"temperature_max":-1e400})",
-                    InvalidReason::kNonFiniteNumber}),
+                    InvalidReason::kNonFiniteNumber},
+        // aggregate_correction: the aggregate's rules with temperature_sum for temperature_avg.
+        InvalidCase{"correction_avg_instead_of_sum", R"({"type":"aggregate_correction",)" + kWindow + R"("temperature_avg":1,"count":1,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kMissingField},
+        InvalidCase{"correction_no_count", R"({"type":"aggregate_correction",)" + kWindow + R"("temperature_sum":1,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kMissingField},
+        InvalidCase{"correction_no_min", R"({"type":"aggregate_correction",)" + kWindow + R"("temperature_sum":1,"count":1,"temperature_max":2})",
+                    InvalidReason::kMissingField},
+        InvalidCase{"correction_no_window_start", R"({"type":"aggregate_correction","window_end":"2024-12-26T10:01:00Z","temperature_sum":1,"count":1,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kMissingField},
+        InvalidCase{"correction_sum_string", R"({"type":"aggregate_correction",)" + kWindow + R"("temperature_sum":"1","count":1,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kWrongType},
+        InvalidCase{"correction_count_fraction", R"({"type":"aggregate_correction",)" + kWindow + R"("temperature_sum":1,"count":1.5,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kWrongType},
+        InvalidCase{"correction_sum_huge", R"({"type":"aggregate_correction",)" + kWindow + R"("temperature_sum":1e400,"count":1,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kNonFiniteNumber},
+        InvalidCase{"correction_count_zero", R"({"type":"aggregate_correction",)" + kWindow + R"("temperature_sum":0,"count":0,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kInvalidCount},
+        InvalidCase{"correction_window_empty", R"({"type":"aggregate_correction","window_start":"2024-12-26T10:00:00Z","window_end":"2024-12-26T10:00:00Z","temperature_sum":1,"count":1,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kInvalidWindow},
+        InvalidCase{"correction_bad_end", R"({"type":"aggregate_correction","window_start":"2024-12-26T10:00:00Z","window_end":"2024-12-26T10:01:00","temperature_sum":1,"count":1,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kInvalidTimestamp},
+        InvalidCase{"correction_type_misspelt", R"({"type":"aggregate_corrections",)" + kWindow + R"("temperature_sum":1,"count":1,"temperature_min":0,"temperature_max":2})",
+                    InvalidReason::kUnknownType}),
     [](const ::testing::TestParamInfo<InvalidCase>& param_info) { return std::string(param_info.param.name); });
 
 TEST(RecordParser, FieldsOfOtherTypesDoNotMatter) {
@@ -172,6 +221,8 @@ TEST(RecordKindNames, ForMetricsAndKeys) {
   EXPECT_STREQ(object_kind_name(RecordKind::kReading), "readings");
   EXPECT_STREQ(object_kind_name(RecordKind::kAggregate), "aggregates");
   EXPECT_STREQ(object_kind_name(RecordKind::kDeviceAggregate), "device-aggregates");
+  EXPECT_STREQ(to_string(RecordKind::kAggregateCorrection), "aggregate_correction");
+  EXPECT_STREQ(object_kind_name(RecordKind::kAggregateCorrection), "aggregate-corrections");
 }
 
 }  // namespace

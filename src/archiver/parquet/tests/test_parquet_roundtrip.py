@@ -41,6 +41,8 @@ AGGREGATES = [("Timestamp", "timestamp_ms"), ("Temperature", "double"), ("Count"
               ("Min", "double"), ("Max", "double")]
 DEVICE_AGGREGATES = [("DeviceId", "string"), ("Timestamp", "timestamp_ms"), ("Temperature", "double"),
                      ("Count", "int64"), ("Min", "double"), ("Max", "double")]
+AGGREGATE_CORRECTIONS = [("Timestamp", "timestamp_ms"), ("TemperatureSum", "double"), ("Count", "int64"),
+                         ("Min", "double"), ("Max", "double")]
 
 ARROW_TYPES = {"string": pa.string(), "timestamp_ms": pa.timestamp("ms", tz="UTC"),
                "double": pa.float64(), "int64": pa.int64()}
@@ -394,7 +396,8 @@ def test_built_in_schema_flag_matches_documented_columns(tmp_path):
     # The tool's --schema uses the C++ schema constants; the columns readers see
     # must be exactly the documented ones.
     for name, columns in [("readings", READINGS), ("aggregates", AGGREGATES),
-                          ("device_aggregates", DEVICE_AGGREGATES)]:
+                          ("device_aggregates", DEVICE_AGGREGATES),
+                          ("aggregate_corrections", AGGREGATE_CORRECTIONS)]:
         path = tmp_path / f"{name}.parquet"
         result = subprocess.run([str(TOOL), "-o", str(path), "--schema", name, "--no-sync"], input=b"",
                                 capture_output=True, timeout=60)

@@ -64,8 +64,10 @@ Result<Schema> schema_from_flags(const std::string& name, const std::string& col
   if (name == "aggregates") return aggregates_schema();
   if (name == "readings") return readings_schema();
   if (name == "device_aggregates") return device_aggregates_schema();
+  if (name == "aggregate_corrections") return aggregate_corrections_schema();
   return edgestream::Error(edgestream::ErrorKind::kInvalidConfig,
-                           "--schema '" + name + "' is not aggregates|readings|device_aggregates");
+                           "--schema '" + name +
+                               "' is not aggregates|readings|device_aggregates|aggregate_corrections");
 }
 
 // Parses one element into value; returns an error text or "".
@@ -127,7 +129,7 @@ int main(int argc, char** argv) {
   bool no_sync = false;
   bool plain_numbers = false;
   app.add_option("-o,--output", output, "Parquet file to write")->required();
-  app.add_option("--schema", schema_name, "aggregates|readings|device_aggregates");
+  app.add_option("--schema", schema_name, "aggregates|readings|device_aggregates|aggregate_corrections");
   app.add_option("--columns", columns, "custom schema: NAME:TYPE,... (overrides --schema)");
   app.add_option("--codec", codec, "zstd|snappy|none");
   app.add_option("--zstd-level", options.zstd_level, "zstd level (1..22)");

@@ -18,13 +18,19 @@
 namespace edgestream::archiver {
 
 // What a record is; decides its Parquet schema and its file.
-enum class RecordKind : std::uint8_t { kReading, kAggregate, kDeviceAggregate };
+// kAggregateCorrection is the share of one input partition that a published
+// fleet aggregate lacks (docs/data-contract.md): archived in files of its
+// own, never merged into the aggregate's row, so the archive holds what the
+// stream holds. New kinds go at the end: the values are array indices.
+enum class RecordKind : std::uint8_t { kReading, kAggregate, kDeviceAggregate, kAggregateCorrection };
 inline constexpr RecordKind kAllKinds[] = {RecordKind::kReading, RecordKind::kAggregate,
-                                           RecordKind::kDeviceAggregate};
+                                           RecordKind::kDeviceAggregate,
+                                           RecordKind::kAggregateCorrection};
 // The `type` field value and the `kind` metrics label: "reading", "aggregate",
-// "device_aggregate".
+// "device_aggregate", "aggregate_correction".
 const char* to_string(RecordKind kind);
-// The kind part of S3 object names: "readings", "aggregates", "device-aggregates".
+// The kind part of S3 object names: "readings", "aggregates", "device-aggregates",
+// "aggregate-corrections".
 const char* object_kind_name(RecordKind kind);
 
 // Records larger than this are not processed-data records (they are ~200
@@ -40,7 +46,7 @@ enum class InvalidReason : std::uint8_t {
   kInvalidUtf8,       // bytes are not UTF-8
   kInvalidJson,       // not parseable JSON
   kNotAnObject,       // JSON, but not an object
-  kUnknownType,       // "type" is not reading / aggregate / device_aggregate
+  kUnknownType,       // "type" is not reading / aggregate / device_aggregate / aggregate_correction
   kMissingField,      // a field the type requires is absent
   kWrongType,         // a field has the wrong JSON type (count must be an integer)
   kInvalidDeviceId,   // empty or longer than kMaxDeviceIdBytes
@@ -74,14 +80,17 @@ struct ArchiveRecord {
   RecordKind kind = RecordKind::kReading;
   std::string_view device_id;  // reading, device_aggregate
   // The event time that decides the record's period: `timestamp` of a
-  // reading, `window_start` of an aggregate.
+  // reading, `window_start` of an aggregate or a correction.
   EventTime event_time;
-  double temperature = 0;  // reading: temperature; aggregates: temperature_avg
+  double temperature = 0;  // reading: temperature; aggregate, device_aggregate: temperature_avg
   double humidity = 0;     // reading
   std::string_view status; // reading
-  std::int64_t count = 0;  // aggregates
-  double min = 0;          // aggregates: temperature_min
-  double max = 0;          // aggregates: temperature_max
+  std::int64_t count = 0;  // aggregates and corrections
+  double min = 0;          // aggregates and corrections: temperature_min
+  double max = 0;          // aggregates and corrections: temperature_max
+  // aggregate_correction: temperature_sum. A sum, not an average, so that a
+  // reader adds it to the aggregate exactly (docs/data-contract.md).
+  double temperature_sum = 0;
 };
 
 struct ParseResult {
