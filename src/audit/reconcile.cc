@@ -186,13 +186,13 @@ void append_strings_json(std::string& out, const std::vector<std::string>& texts
 
 std::string format_table(const AuditReport& report) {
   std::string out;
-  out += pad("period", 21) + " " + pad("partition", 9, true) + " " + pad("kind", 17) + " " +
+  out += pad("period", 21) + " " + pad("partition", 9, true) + " " + pad("kind", 21) + " " +
          pad("expected", 9, true) + " " + pad("found", 9, true) + " " + pad("objects", 7, true) + " " +
          pad("missing", 8, true) + " " + pad("duplicated", 10, true) + " " + pad("overlaps", 8, true) +
          "  first missing offsets\n";
   for (const StreamReport& s : report.streams) {
     out += pad(format_rfc3339(s.stream.period_start), 21) + " " + pad(std::to_string(s.stream.partition), 9, true) +
-           " " + pad(archiver::object_kind_name(s.stream.kind), 17) + " " + pad(std::to_string(s.expected), 9, true) +
+           " " + pad(archiver::object_kind_name(s.stream.kind), 21) + " " + pad(std::to_string(s.expected), 9, true) +
            " " + pad(std::to_string(s.found_rows), 9, true) + " " + pad(std::to_string(s.objects), 7, true) + " " +
            pad(std::to_string(s.missing), 8, true) + " " + pad(std::to_string(s.duplicated), 10, true) + " " +
            pad(std::to_string(s.overlaps.size()), 8, true) + "  " +

@@ -27,7 +27,8 @@ from test_archiver import (BASE_MS, KEY_RE, PERIOD_S, ArchiverProcess,  # noqa: 
                            to_ms, topic_pair, wait_for_archive)
 from test_archiver import produce as produce_records
 
-KIND_OF_TYPE = {"reading": "readings", "aggregate": "aggregates", "device_aggregate": "device-aggregates"}
+KIND_OF_TYPE = {"reading": "readings", "aggregate": "aggregates", "device_aggregate": "device-aggregates",
+                "aggregate_correction": "aggregate-corrections"}
 
 
 @pytest.fixture
