@@ -14,10 +14,14 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 # shellcheck source=lib/cache.sh
 source scripts/lib/cache.sh
+# shellcheck source=lib/image-archive.sh
+source scripts/lib/image-archive.sh
 link_cache "$repo"
 
 sources=stack/cluster/images
-hash=$(cd "$sources" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
+# The images change with their sources and with the way they are written.
+hash=$( (find "$sources" -type f -print0 | sort -z | xargs -0 sha256sum
+        sha256sum scripts/build-cluster-images.sh scripts/lib/image-archive.sh) | sha256sum | cut -c1-12)
 out=$repo/var/cache/cluster-images-$hash
 readonly images=(pause probe)
 complete() {
@@ -44,25 +48,13 @@ export GOCACHE=$scratch/gocache GOFLAGS= GOTOOLCHAIN=local GOWORK=off CGO_ENABLE
 write_image() {
   local name=$1 user=$2
   local work=$scratch/$name
-  mkdir -p "$work/rootfs/etc" "$work/rootfs/tmp" "$work/archive"
+  mkdir -p "$work/rootfs/etc" "$work/rootfs/tmp"
   (cd "$repo/$sources" && "$go" build -trimpath -ldflags "-s -w" -o "$work/rootfs/$name" "./$name")
   chmod 1777 "$work/rootfs/tmp"
-  # Fixed owners and times: the same source gives the same layer digest.
-  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
-    -C "$work/rootfs" -cf "$work/layer.tar" .
-  local layer_digest
-  layer_digest=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
-  mkdir -p "$work/archive/$layer_digest"
-  mv "$work/layer.tar" "$work/archive/$layer_digest/layer.tar"
-  printf '{"architecture":"amd64","os":"linux","config":{"User":"%s","Entrypoint":["/%s"],"Env":["PATH=/"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-    "$user" "$name" "$layer_digest" >"$work/config.json"
-  local config_digest
-  config_digest=$(sha256sum "$work/config.json" | cut -d' ' -f1)
-  mv "$work/config.json" "$work/archive/$config_digest.json"
-  printf '[{"Config":"%s.json","RepoTags":["localhost/edgestream/%s:%s"],"Layers":["%s/layer.tar"]}]' \
-    "$config_digest" "$name" "$hash" "$layer_digest" >"$work/archive/manifest.json"
-  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
-    -C "$work/archive" -cf "$out.tmp/$name.tar" .
+  layer_tar "$work/rootfs" "$work/layer.tar"
+  write_image_archive "$out.tmp/$name.tar" "localhost/edgestream/$name:$hash" \
+    "{\"User\":\"$user\",\"Entrypoint\":[\"/$name\"],\"Env\":[\"PATH=/\"],\"WorkingDir\":\"/\"}" \
+    "$work/layer.tar"
 }
 
 rm -rf "$out.tmp"
