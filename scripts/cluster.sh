@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real single-node Kubernetes on this machine, part of the local stack:
 #
+#   scripts/cluster.sh install  install the Debian packages, build the binaries and images (cached)
 #   scripts/cluster.sh up       install what is missing, start it, wait until the node is Ready
 #   scripts/cluster.sh status   which processes run, the node, the pods
 #   scripts/cluster.sh down     stop everything, remove its pods, mounts, network and state
@@ -714,9 +715,17 @@ status() {
   $any
 }
 
+install() {
+  [[ $EUID -eq 0 ]] || die "must run as root (it installs Debian packages)"
+  install_packages
+  link_cache "$repo"
+  locate_binaries
+}
+
 case ${1:-} in
+  install) install ;;
   up) up ;;
   down) down ;;
   status) status ;;
-  *) die "usage: scripts/cluster.sh up|down|status" ;;
+  *) die "usage: scripts/cluster.sh install|up|down|status" ;;
 esac
