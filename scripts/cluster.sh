@@ -197,6 +197,15 @@ running() {
 
 pid_of() { local pid _; read -r pid _ <"$run/$1.pid"; echo "$pid"; }
 
+# alive PID: the process exists and has not exited. An exited process whose
+# parent is PID 1 stays a zombie until PID 1 reaps it, which on a machine
+# without a real init can take seconds.
+alive() {
+  local process_state
+  process_state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $process_state && $process_state != Z ]]
+}
+
 stop() { # stop NAME: TERM, up to 10 s, then KILL.
   local name=$1 pid
   if running "$name"; then
@@ -204,7 +213,7 @@ stop() { # stop NAME: TERM, up to 10 s, then KILL.
     kill -TERM "$pid" 2>/dev/null || true
     local i
     for ((i = 0; i < 100; i++)); do
-      [[ -d /proc/$pid ]] || break
+      alive "$pid" || break
       sleep 0.1
     done
     kill -KILL "$pid" 2>/dev/null || true
