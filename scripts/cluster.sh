@@ -69,16 +69,18 @@ install_packages() {
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$package")
   done <stack/cluster/packages.txt
-  if ((${#missing[@]})); then
-    say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-  # Debian's packages start their own daemons where an init system runs them;
-  # the cluster runs its own instances with their own state.
+  ((${#missing[@]})) || return 0
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Where an init system runs them, the packages just installed start the
+  # machine's own containerd and etcd; the cluster runs its own instances
+  # (own sockets, ports and state), so stop those it caused. A containerd or
+  # etcd that was there before is left alone: nothing here clashes with it.
   local unit
   for unit in containerd etcd; do
+    [[ " ${missing[*]} " == *" $unit "* || ($unit == etcd && " ${missing[*]} " == *" etcd-server "*) ]] || continue
     if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
       systemctl stop "$unit" || true
     fi
