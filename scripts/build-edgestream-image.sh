@@ -85,6 +85,8 @@ reference=localhost/edgestream/edgestream:$hash
 mkdir -p var/cluster-images
 out=$repo/var/cluster-images/edgestream-$hash.tar
 if [[ ! -s $out ]]; then
+  # One archive at a time (about 130 MB each): containerd keeps its own copy.
+  rm -f var/cluster-images/edgestream-*.tar
   cp "$base" "$scratch/base.tar"
   layer_tar "$scratch/app" "$scratch/app.tar"
   write_image_archive "$out.tmp" "$reference" \
