@@ -19,6 +19,8 @@ tests/deploy/install-tools.sh >var/log/deploy-tools-install.log 2>&1 &
 tools_install=$!
 scripts/install-jaeger.sh >var/log/jaeger-install.log 2>&1 &
 jaeger_install=$!
+scripts/cluster.sh install >var/log/cluster-install.log 2>&1 &
+cluster_install=$!
 wait_for() { # wait_for PID LOG WHAT
   if ! wait "$1"; then
     tail -n 40 "$2" >&2
@@ -40,6 +42,7 @@ fi
 wait_for "$stack_install" var/log/stack-install.log "installing the local stack"
 wait_for "$tools_install" var/log/deploy-tools-install.log "installing the deployment check tools"
 wait_for "$jaeger_install" var/log/jaeger-install.log "building Jaeger (tracing tests)"
+wait_for "$cluster_install" var/log/cluster-install.log "installing the local Kubernetes cluster (cluster tests)"
 
 started_stack=0
 if ! scripts/stack.sh status >/dev/null 2>&1; then

@@ -1,0 +1,3 @@
+module edgestream.local/cluster-images
+
+go 1.24
