@@ -28,7 +28,9 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 # Every Kafka client here is built by conftest's kafka_config (TLS + SASL as
 # the admin principal); `bootstrap` arguments only say which broker.
-from conftest import kafka_config, stack_environment
+import pytest
+
+from conftest import kafka_config, stack_environment, wait_until
 
 PARTITIONS = 3
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
@@ -391,3 +393,27 @@ class ProcessorProcess:
 
     def alive(self):
         return self.process.poll() is None
+
+
+@pytest.fixture
+def topics(stack_env):
+    """Fresh topics and a group for one processor test (import this fixture
+    into the test module); processors a failed test left running are killed."""
+    created = Topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"])
+    yield created
+    kill_leftovers()
+    created.delete()
+
+
+def wait_for_completion(topics, expected, processes, timeout=240):
+    """All input committed and every expected aggregate visible to
+    read_committed readers; fails at once if a processor died."""
+    def done():
+        for process in processes:
+            assert process.alive(), "processor died:\n" + process.tail()
+        if not committed_everything(topics.bootstrap, topics.group, topics.raw):
+            return False
+        output = Output(read_to_end(topics.bootstrap, topics.processed))
+        return set(output.aggregates) >= set(expected.aggregates) and \
+            set(output.device_aggregates) >= set(expected.device_aggregates)
+    wait_until(done, timeout, "processor to consume everything and publish every closed window")

@@ -17,11 +17,10 @@ import subprocess
 import time
 import uuid
 
-import pytest
-
 from conftest import stack_environment, wait_until
-from processor_harness import (PARTITIONS, ProcessorProcess, Topics, committed_everything, flush_records,
-                               kept, kill_leftovers, produce, read_to_end)
+from processor_harness import topics  # noqa: F401 (pytest fixture)
+from processor_harness import (PARTITIONS, ProcessorProcess, committed_everything, flush_records, kept,
+                               produce, read_to_end)
 from test_archiver import (BASE_MS, KEY_RE, PERIOD_S, ArchiverProcess,  # noqa: F401 (fixtures)
                            _no_archiver_outlives_its_test, archiver_env, expected_rows, from_ms, make_records,
                            to_ms, topic_pair, wait_for_archive)
@@ -29,14 +28,6 @@ from test_archiver import produce as produce_records
 
 KIND_OF_TYPE = {"reading": "readings", "aggregate": "aggregates", "device_aggregate": "device-aggregates",
                 "aggregate_correction": "aggregate-corrections"}
-
-
-@pytest.fixture
-def topics(stack_env):
-    created = Topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"])
-    yield created
-    kill_leftovers()
-    created.delete()
 
 
 def period_of(record) -> int:

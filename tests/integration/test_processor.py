@@ -1,39 +1,15 @@
 """The processor on the real local broker: every check compares processed-data
 with values computed independently from what the test sent (processor_harness)."""
-import json
 import random
 import threading
 
-import pytest
-
 from conftest import wait_until
-from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, Topics,
-                               assert_output_exact, committed_everything, committed_total,
-                               flush_records, kill_leftovers, make_dataset, produce, read_to_end,
-                               to_ms)
+from processor_harness import topics  # noqa: F401 (pytest fixture)
+from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, assert_output_exact,
+                               committed_everything, committed_total, flush_records, make_dataset, produce,
+                               read_to_end, to_ms, wait_for_completion)
 
 START_MS = to_ms("2024-12-26T10:00:00Z")
-
-
-@pytest.fixture
-def topics(stack_env):
-    created = Topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"])
-    yield created
-    kill_leftovers()  # a failed test must not leave processors running
-    created.delete()
-
-
-def wait_for_completion(topics, expected, processes, timeout=240):
-    """All input committed and every expected aggregate visible to read_committed readers."""
-    def done():
-        for process in processes:
-            assert process.alive(), "processor died:\n" + process.tail()
-        if not committed_everything(topics.bootstrap, topics.group, topics.raw):
-            return False
-        output = Output(read_to_end(topics.bootstrap, topics.processed))
-        return set(output.aggregates) >= set(expected.aggregates) and \
-            set(output.device_aggregates) >= set(expected.device_aggregates)
-    wait_until(done, timeout, "processor to consume everything and publish every closed window")
 
 
 def test_known_dataset(bin_dir, stack_env, topics, tmp_path):

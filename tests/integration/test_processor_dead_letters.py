@@ -7,14 +7,13 @@ model in processor_harness)."""
 import socket
 import urllib.request
 
-import pytest
 from confluent_kafka.admin import ConfigResource
 
 from conftest import wait_until
-from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, Topics,
-                               assert_output_exact, committed_everything, flush_records,
-                               kill_leftovers, make_dataset, produce, read_to_end, reading,
-                               to_ms)
+from processor_harness import topics  # noqa: F401 (pytest fixture)
+from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, assert_output_exact,
+                               committed_everything, flush_records, make_dataset, produce, read_to_end,
+                               reading, to_ms, wait_for_completion)
 
 START_MS = to_ms("2024-12-26T10:00:00Z")
 # Bytes of a v2 record batch header, which the broker counts against
@@ -23,14 +22,6 @@ BATCH_HEADER_BYTES = 61
 # librdkafka's bound on one record's framing, counted against the producer's
 # message.max.bytes (RD_KAFKAP_MESSAGE_V2_MAX_OVERHEAD).
 RECORD_FRAMING_BYTES = 36
-
-
-@pytest.fixture
-def topics(stack_env):
-    created = Topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"])
-    yield created
-    kill_leftovers()  # a failed test must not leave processors running
-    created.delete()
 
 
 def free_port():
@@ -56,17 +47,6 @@ def max_message_bytes(topics, topic):
     return int(configs["max.message.bytes"].value)
 
 
-def wait_for_completion(topics, expected, process, timeout):
-    def done():
-        assert process.alive(), "processor died:\n" + process.tail()
-        if not committed_everything(topics.bootstrap, topics.group, topics.raw):
-            return False
-        output = Output(read_to_end(topics.bootstrap, topics.processed))
-        return set(output.aggregates) >= set(expected.aggregates) and \
-            set(output.device_aggregates) >= set(expected.device_aggregates)
-    wait_until(done, timeout, "processor to consume every partition to its end and publish every closed window")
-
-
 def test_record_at_the_broker_limit_is_dead_lettered_cut_to_fit_and_the_partition_moves_on(
         bin_dir, stack_env, topics, tmp_path):
     raw_limit = max_message_bytes(topics, topics.raw)
@@ -89,7 +69,7 @@ def test_record_at_the_broker_limit_is_dead_lettered_cut_to_fit_and_the_partitio
                                  metrics_address=f"127.0.0.1:{port}").start()
     # Before the fix the transaction holding the dead letter fails on every
     # attempt and partition 0 never gets past the record.
-    wait_for_completion(topics, expected, processor, timeout=120)
+    wait_for_completion(topics, expected, [processor], timeout=120)
     wait_until(lambda: metric(port, "edgestream_processor_dead_letters_truncated_total") == 1, 30,
                "the truncation to be counted", retry_on=(OSError,))
     assert metric(port, 'edgestream_processor_records_dead_lettered_total{reason="too_large"}') == 1
@@ -162,7 +142,7 @@ def test_undecodable_partial_batch_is_dead_lettered_once_and_merging_carries_on(
     processor = ProcessorProcess(bin_dir, topics, "partials-1", str(tmp_path),
                                  metrics_address=f"127.0.0.1:{port}").start()
     produce(topics.bootstrap, topics.raw, later)
-    wait_for_completion(topics, expected, processor, timeout=180)
+    wait_for_completion(topics, expected, [processor], timeout=180)
     processor.stop()
 
     assert_output_exact(Output(read_to_end(topics.bootstrap, topics.processed)), expected)

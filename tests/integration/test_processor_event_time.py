@@ -4,39 +4,18 @@ older version poisoned. Expected values come from processor_harness's
 reference model, never from the processor."""
 import collections
 
-import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from conftest import kafka_config, wait_until
-from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, Topics,
-                               assert_output_exact, committed_everything, flush_records,
-                               kill_leftovers, make_dataset, now_ms, produce, read_to_end, reading,
-                               to_ms)
+from processor_harness import topics  # noqa: F401 (pytest fixture)
+from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, assert_output_exact,
+                               committed_everything, flush_records, make_dataset, now_ms, produce,
+                               read_to_end, reading, to_ms, wait_for_completion)
 
 START_MS = to_ms("2024-12-26T10:00:00Z")
 # What an older version committed after one reading stamped 9999-12-31T23:00:00Z.
 POISONED_WATERMARK_MS = to_ms("9999-12-31T22:59:55Z")
 POISONED_CLOSED_BEFORE_MS = to_ms("9999-12-31T22:59:00Z")
-
-
-@pytest.fixture
-def topics(stack_env):
-    created = Topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"])
-    yield created
-    kill_leftovers()  # a failed test must not leave processors running
-    created.delete()
-
-
-def wait_for_completion(topics, expected, processes, timeout=240):
-    def done():
-        for process in processes:
-            assert process.alive(), "processor died:\n" + process.tail()
-        if not committed_everything(topics.bootstrap, topics.group, topics.raw):
-            return False
-        output = Output(read_to_end(topics.bootstrap, topics.processed))
-        return set(output.aggregates) >= set(expected.aggregates) and \
-            set(output.device_aggregates) >= set(expected.device_aggregates)
-    wait_until(done, timeout, "processor to consume everything and publish every closed window")
 
 
 def full_log(process):

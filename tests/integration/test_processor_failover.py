@@ -8,26 +8,16 @@ import random
 import threading
 import time
 
-import pytest
-
 from conftest import wait_until
-from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, Topics,
-                               assert_output_exact, committed_everything, flush_records, from_ms,
-                               kill_leftovers, make_dataset, now_ms, produce, read_to_end, reading,
-                               to_ms)
+from processor_harness import topics  # noqa: F401 (pytest fixture)
+from processor_harness import (PARTITIONS, Expected, Output, ProcessorProcess, assert_output_exact,
+                               committed_everything, flush_records, from_ms, make_dataset, now_ms, produce,
+                               read_to_end, reading, to_ms)
 
 # Readings per second over all partitions: enough that every partition
 # progresses at every commit, little enough for the shared test machine.
 RATE_PER_SECOND = 120
 DEVICES = 30
-
-
-@pytest.fixture
-def topics(stack_env):
-    created = Topics(stack_env["KAFKA_BOOTSTRAP_SERVERS"])
-    yield created
-    kill_leftovers()  # a failed test must not leave processors running
-    created.delete()
 
 
 class Traffic(threading.Thread):
