@@ -35,7 +35,7 @@ scripts/build.sh sanitize
 if [[ ${EDGESTREAM_SKIP_FUZZ:-0} != 1 ]]; then
   CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DEDGESTREAM_FUZZ=ON >/dev/null
-  cmake --build build/fuzz --target record_parser_fuzz archiver_record_fuzz
+  cmake --build build/fuzz --target fuzz_targets
   ctest --test-dir build/fuzz -L fuzz --output-on-failure
 fi
 
