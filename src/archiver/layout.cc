@@ -1,6 +1,7 @@
 #include "edgestream/archiver/layout.h"
 
 #include <cassert>
+#include <charconv>
 #include <cstdio>
 
 namespace edgestream::archiver {
@@ -92,6 +93,14 @@ std::string object_key(std::string_view prefix, const FileIdentity& file) {
   key += date;
   key += object_file_name(file);
   return key;
+}
+
+std::optional<std::int64_t> parse_offset_metadata(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size() || value < 0) return std::nullopt;
+  return value;
 }
 
 }  // namespace edgestream::archiver

@@ -1,7 +1,6 @@
 #include "uploader.h"
 
 #include <algorithm>
-#include <exception>
 #include <string>
 
 namespace edgestream::archiver {
@@ -147,15 +146,7 @@ std::optional<Uploader::FileOutcome> Uploader::inspect_existing(
         return client_->head_object(file.key);
       });
   if (!head.ok() || !head.value()) return std::nullopt;  // gone again or unreadable: upload again
-  const std::optional<std::string> end_text = head.value()->metadata_value(kEndOffsetMetadata);
-  std::int64_t end = -1;
-  if (end_text) {
-    try {
-      end = std::stoll(*end_text);
-    } catch (const std::exception&) {
-      end = -1;
-    }
-  }
+  const std::int64_t end = parse_offset_metadata(head.value()->metadata_value(kEndOffsetMetadata)).value_or(-1);
   if (end < 0) {
     // Without the range, nobody can tell which records the object holds;
     // replacing it could lose committed records. An operator decides.

@@ -1,6 +1,5 @@
 #include "edgestream/audit/s3_scan.h"
 
-#include <charconv>
 #include <set>
 
 #include "edgestream/common/log.h"
@@ -17,14 +16,6 @@ using namespace std::chrono_literals;
 constexpr std::uint64_t kFooterGuessBytes = 64 * 1024;
 
 std::string folder_of(const std::string& key) { return key.substr(0, key.rfind('/') + 1); }
-
-std::optional<std::int64_t> parse_offset(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (error != std::errc() || end != text->data() + text->size() || value < 0) return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -92,8 +83,8 @@ s3::S3Result<ArchiveScan> scan_archive(s3::S3Client& client, std::string_view pr
         continue;
       }
       const s3::ObjectInfo& meta = *head.value();
-      object.first_offset = parse_offset(meta.metadata_value(archiver::kFirstOffsetMetadata));
-      object.end_offset = parse_offset(meta.metadata_value(archiver::kEndOffsetMetadata));
+      object.first_offset = archiver::parse_offset_metadata(meta.metadata_value(archiver::kFirstOffsetMetadata));
+      object.end_offset = archiver::parse_offset_metadata(meta.metadata_value(archiver::kEndOffsetMetadata));
 
       const std::uint64_t size = meta.size;
       auto tail = with_retries("GetObject (footer) " + info.key,

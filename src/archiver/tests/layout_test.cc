@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace edgestream::archiver {
 namespace {
 
@@ -136,3 +139,12 @@ TEST(ObjectFileName, ParsesBackWhatItWritesAndNothingElse) {
 
 }  // namespace
 }  // namespace edgestream::archiver
+
+TEST(OffsetMetadata, ReadsANonNegativeDecimalAndNothingElse) {
+  EXPECT_EQ(edgestream::archiver::parse_offset_metadata(std::string("0")), 0);
+  EXPECT_EQ(edgestream::archiver::parse_offset_metadata(std::string("9223372036854775807")), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(edgestream::archiver::parse_offset_metadata(std::nullopt), std::nullopt);
+  for (const char* bad : {"", "-1", "12abc", " 12", "12 ", "+5", "1e3", "9223372036854775808"}) {
+    EXPECT_EQ(edgestream::archiver::parse_offset_metadata(std::string(bad)), std::nullopt) << bad;
+  }
+}

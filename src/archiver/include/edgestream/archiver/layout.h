@@ -52,5 +52,8 @@ std::string object_key(std::string_view prefix, const FileIdentity& file);
 // by the uploader, read by it on adoption and by edgestream-audit.
 inline constexpr const char* kFirstOffsetMetadata = "edgestream-first-offset";
 inline constexpr const char* kEndOffsetMetadata = "edgestream-end-offset";
+// The value of one of those metadata entries: a non-negative decimal offset
+// and nothing else; nullopt when absent or malformed.
+std::optional<std::int64_t> parse_offset_metadata(const std::optional<std::string>& text);
 
 }  // namespace edgestream::archiver
