@@ -70,10 +70,10 @@ class Release:
         return self.cluster.get("pods", "--namespace", NAMESPACE, "-l",
                                 f"app.kubernetes.io/component={component}")["items"]
 
-    def hpa_metrics(self) -> dict[str, float]:
-        """The processor's HPA's current metrics as KEDA serves them:
+    def hpa_metrics(self, component: str) -> dict[str, float]:
+        """A component's HPA's current metrics as KEDA serves them:
         metric name -> value (average per replica)."""
-        hpa = self.cluster.get("hpa", f"keda-hpa-{RELEASE}-processor", "--namespace", NAMESPACE)
+        hpa = self.cluster.get("hpa", f"keda-hpa-{RELEASE}-{component}", "--namespace", NAMESPACE)
         out = {}
         for metric in hpa.get("status", {}).get("currentMetrics") or []:
             external = metric.get("external") or {}
@@ -211,7 +211,7 @@ def test_pods_are_hardened_and_network_policies_are_accepted(cluster: Cluster, r
 
 class Timeline:
     """Samples, every 2 s, the processor's and archiver's replicas, the raw
-    rate Prometheus sees and KEDA's metrics as the HPA sees them."""
+    rate Prometheus sees and KEDA's metrics as their HPAs see them."""
 
     def __init__(self, release: Release, prometheus_url: str):
         self.release = release
@@ -233,7 +233,8 @@ class Timeline:
         with TIMELINE.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=["t", "processor_replicas", "processor_ready",
                                                         "archiver_replicas", "raw_rate", "keda_rate_per_replica",
-                                                        "keda_lag_per_replica", "event"])
+                                                        "keda_lag_per_replica", "archiver_keda_rate_per_replica",
+                                                        "archiver_keda_lag_per_replica", "event"])
             writer.writeheader()
             events = list(self.events)
             for row in self.rows:
@@ -258,9 +259,11 @@ class Timeline:
                 rate = prometheus_query(self.prometheus_url,
                                         f'sum(rate(kafka_topic_partition_current_offset{{topic="{topic}"}}[1m]))')
                 row["raw_rate"] = round(float(rate[0]["value"][1]), 1) if rate else None
-                for name, value in self.release.hpa_metrics().items():
-                    key = "keda_lag_per_replica" if "lag" in name else "keda_rate_per_replica"
-                    row[key] = round(value, 1)
+                for component, prefix in (("processor", ""), ("archiver", "archiver_")):
+                    for name, value in self.release.hpa_metrics(component).items():
+                        # KEDA names them s<trigger index>-<scaler>-...: s0-kafka-<topic>, s1-prometheus.
+                        kind = "lag" if "-kafka-" in name else "rate"
+                        row[f"{prefix}keda_{kind}_per_replica"] = round(value, 1)
             except Exception as error:  # noqa: BLE001 - a missed sample is not a failure
                 row["event"] = f"sample failed: {error}"
             self.rows.append(row)
