@@ -7,7 +7,8 @@
 #   scripts/cluster.sh down     stop everything, remove its pods, mounts, network and state
 #
 # containerd, etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubelet, kube-proxy and CoreDNS run as host processes with their state in
+# kubelet, kube-proxy, CoreDNS and KEDA (operator and metrics API server) run
+# as host processes with their state in
 # var/cluster and their logs in var/cluster/log; `kubectl --kubeconfig
 # var/kubeconfig` talks to it. Pods live on the bridge esk0 (10.244.0.0/24),
 # whose gateway address 10.244.0.1 exists only on this machine: the API
@@ -47,9 +48,17 @@ kubelet_healthz_port=${EDGESTREAM_CLUSTER_KUBELET_HEALTHZ_PORT:-16248}
 proxy_healthz_port=${EDGESTREAM_CLUSTER_PROXY_HEALTHZ_PORT:-16256}
 proxy_metrics_port=${EDGESTREAM_CLUSTER_PROXY_METRICS_PORT:-16249}
 coredns_health_port=${EDGESTREAM_CLUSTER_COREDNS_HEALTH_PORT:-16053}
-# The local stack's ports, as scripts/stack.sh chooses them.
+keda_metrics_port=${EDGESTREAM_CLUSTER_KEDA_METRICS_PORT:-16080}
+keda_health_port=${EDGESTREAM_CLUSTER_KEDA_HEALTH_PORT:-16081}
+keda_grpc_port=${EDGESTREAM_CLUSTER_KEDA_GRPC_PORT:-16666}
+keda_apiserver_port=${EDGESTREAM_CLUSTER_KEDA_APISERVER_PORT:-16444}
+keda_apiserver_metrics_port=${EDGESTREAM_CLUSTER_KEDA_APISERVER_METRICS_PORT:-16082}
+# The local stack's ports, as scripts/stack.sh chooses them (space-separated
+# where a service has more than one). Kafka's second port is the broker's
+# listener for pods, which advertises kafka.local-stack.svc.cluster.local.
+kafka_port=${EDGESTREAM_KAFKA_PORT:-19092}
 declare -A stack_ports=(
-  [kafka]=${EDGESTREAM_KAFKA_PORT:-19092}
+  [kafka]="$kafka_port ${EDGESTREAM_KAFKA_CLUSTER_PORT:-$((kafka_port + 2))}"
   [s3]=${EDGESTREAM_S3_PORT:-19000}
   [prometheus]=${EDGESTREAM_PROMETHEUS_PORT:-19090}
 )
@@ -133,6 +142,16 @@ subjectAltName=$server_names"
   issue kubelet ca "/O=system:nodes/CN=system:node:$node_name" "$client"
   issue kube-proxy ca "/CN=system:kube-proxy" "$client"
   issue coredns ca "/CN=edgestream:coredns" "$client"
+  issue keda ca "/CN=edgestream:keda" "$client"
+  # KEDA's operator (gRPC server), its metrics API server (behind the
+  # APIService) and the gRPC client between them share this one.
+  local keda_names="DNS:keda-operator.keda.svc,DNS:keda-operator.keda.svc.cluster.local"
+  keda_names+=",DNS:keda-metrics-apiserver.keda.svc,DNS:keda-metrics-apiserver.keda.svc.cluster.local"
+  keda_names+=",IP:127.0.0.1,IP:$node_ip"
+  issue keda-server ca "/CN=keda-operator" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth,clientAuth
+subjectAltName=$keda_names"
   openssl genrsa -out "$pki/service-account.key" 2048 2>/dev/null
   openssl rsa -in "$pki/service-account.key" -pubout -out "$pki/service-account.pub" 2>/dev/null
   chmod 600 "$pki"/*.key
@@ -164,7 +183,7 @@ EOF
 make_kubeconfigs() {
   mkdir -p "$state/kubeconfig"
   local name
-  for name in controller-manager scheduler kubelet kube-proxy coredns; do
+  for name in controller-manager scheduler kubelet kube-proxy coredns keda; do
     write_kubeconfig "$state/kubeconfig/$name" "$name"
   done
   write_kubeconfig "$kubeconfig" admin
@@ -277,10 +296,12 @@ setup_network() {
   # listeners (see publish_stack_services); route_localnet on the bridge only
   # lets the kernel deliver those to 127.0.0.1.
   iptables -w -t nat -N "$stack_chain" 2>/dev/null || iptables -w -t nat -F "$stack_chain"
-  local name
+  local name port
   for name in "${!stack_ports[@]}"; do
-    iptables -w -t nat -A "$stack_chain" -i "$bridge" -d "$node_ip" -p tcp --dport "${stack_ports[$name]}" \
-      -j DNAT --to-destination "127.0.0.1:${stack_ports[$name]}"
+    for port in ${stack_ports[$name]}; do
+      iptables -w -t nat -A "$stack_chain" -i "$bridge" -d "$node_ip" -p tcp --dport "$port" \
+        -j DNAT --to-destination "127.0.0.1:$port"
+    done
   done
   iptables -w -t nat -C PREROUTING -j "$stack_chain" 2>/dev/null ||
     iptables -w -t nat -I PREROUTING 1 -j "$stack_chain"
@@ -547,21 +568,21 @@ EOF
 # goes straight to the stack's listener: if it is down, the pod's connect is
 # refused, as it would be against the real thing.
 publish_stack_services() {
-  local name port
+  local name port ports
   kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: Namespace
 metadata: {name: local-stack}
 ---
 $(for name in "${!stack_ports[@]}"; do
-    port=${stack_ports[$name]}
+    ports=$(for port in ${stack_ports[$name]}; do printf '{name: tcp-%s, port: %s, protocol: TCP},' "$port" "$port"; done)
     cat <<ITEM
 apiVersion: v1
 kind: Service
 metadata: {name: $name, namespace: local-stack}
 spec:
   clusterIP: None
-  ports: [{name: tcp, port: $port, targetPort: $port, protocol: TCP}]
+  ports: [${ports%,}]
 ---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
@@ -570,12 +591,86 @@ metadata:
   namespace: local-stack
   labels: {kubernetes.io/service-name: $name, endpointslice.kubernetes.io/managed-by: edgestream-cluster-sh}
 addressType: IPv4
-ports: [{name: tcp, port: $port, protocol: TCP}]
+ports: [${ports%,}]
 endpoints: [{addresses: [$node_ip]}]
 ---
 ITEM
   done)
 EOF
+}
+
+# KEDA's operator and metrics API server run on the host like the control
+# plane, as the user edgestream:keda (stack/cluster/rbac.yaml). The operator
+# reads ScaledObjects, asks the scalers (the local stack's Kafka and
+# Prometheus, on 127.0.0.1) and serves the metrics over gRPC on loopback; the
+# metrics API server serves external.metrics.k8s.io on the bridge address,
+# where the aggregation layer reaches it through the selector-less Service
+# keda/keda-metrics-apiserver. Both use one certificate of the cluster CA
+# (mutual TLS on the gRPC link; the APIService trusts the cluster CA).
+start_keda() {
+  local certs=$state/keda/certs
+  mkdir -p "$certs"
+  chmod 700 "$state/keda" "$certs"
+  cp "$pki/ca.crt" "$certs/ca.crt"
+  cp "$pki/keda-server.crt" "$certs/tls.crt"
+  cp "$pki/keda-server.key" "$certs/tls.key"
+  kubectl apply --server-side --force-conflicts -f "$keda/crds" >/dev/null
+  # The module's operator role has a namespaced part (its own Secrets and
+  # Leases, for certificate rotation and leader election, both off here).
+  kubectl create namespace keda --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  kubectl apply -f "$keda/rbac" >/dev/null
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Service
+metadata: {name: keda-metrics-apiserver, namespace: keda}
+spec:
+  ports: [{name: https, port: 443, targetPort: $keda_apiserver_port, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: keda-metrics-apiserver-host
+  namespace: keda
+  labels: {kubernetes.io/service-name: keda-metrics-apiserver, endpointslice.kubernetes.io/managed-by: edgestream-cluster-sh}
+addressType: IPv4
+ports: [{name: https, port: $keda_apiserver_port, protocol: TCP}]
+endpoints: [{addresses: [$node_ip]}]
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1beta1.external.metrics.k8s.io}
+spec:
+  group: external.metrics.k8s.io
+  version: v1beta1
+  groupPriorityMinimum: 100
+  versionPriority: 100
+  caBundle: $(base64 -w0 "$pki/ca.crt")
+  service: {name: keda-metrics-apiserver, namespace: keda, port: 443}
+EOF
+  local keda_env=(env "KUBECONFIG=$state/kubeconfig/keda" KEDA_CLUSTER_OBJECT_NAMESPACE=keda
+    POD_NAMESPACE=keda WATCH_NAMESPACE=)
+  start keda-operator "${keda_env[@]}" "$keda/keda" \
+    --leader-elect=false --enable-cert-rotation=false --cert-dir "$certs" \
+    --metrics-bind-address "127.0.0.1:$keda_metrics_port" \
+    --health-probe-bind-address "127.0.0.1:$keda_health_port" \
+    --metrics-service-bind-address "127.0.0.1:$keda_grpc_port" \
+    --zap-log-level=info --zap-encoder=console
+  wait_for keda-operator 60 curl -fsS "http://127.0.0.1:$keda_health_port/readyz"
+  start keda-metrics-apiserver "${keda_env[@]}" "$keda/keda-adapter" \
+    --bind-address "$node_ip" --secure-port "$keda_apiserver_port" \
+    --tls-cert-file "$certs/tls.crt" --tls-private-key-file "$certs/tls.key" \
+    --client-ca-file "$pki/ca.crt" --cert-dir "$certs" \
+    --authentication-kubeconfig "$state/kubeconfig/keda" \
+    --authorization-kubeconfig "$state/kubeconfig/keda" \
+    --lister-kubeconfig "$state/kubeconfig/keda" \
+    --metrics-service-address "127.0.0.1:$keda_grpc_port" \
+    --port "$keda_apiserver_metrics_port" --zap-log-level=info --zap-encoder=console
+  wait_for "APIService v1beta1.external.metrics.k8s.io Available" 90 external_metrics_available
+}
+
+external_metrics_available() {
+  [[ $(kubectl get apiservice v1beta1.external.metrics.k8s.io \
+    -o 'jsonpath={.status.conditions[?(@.type=="Available")].status}' 2>/dev/null) == True ]]
 }
 
 node_ready() {
@@ -587,6 +682,7 @@ node_ready() {
 locate_binaries() {
   kubernetes=$(scripts/install-kubernetes.sh)
   coredns=$(scripts/install-coredns.sh)
+  keda=$(scripts/install-keda.sh)
   images_dir=$(scripts/build-cluster-images.sh)
   images_tag=${images_dir##*cluster-images-}
   pause_image=localhost/edgestream/pause:$images_tag
@@ -621,6 +717,7 @@ up() {
   start_kube_proxy
   start_coredns
   publish_stack_services
+  start_keda
   wait_for "node $node_name Ready" 120 node_ready
   # The namespace default's ServiceAccount comes from the controller-manager;
   # pods are refused until it exists.
@@ -678,7 +775,7 @@ down() {
   [[ $EUID -eq 0 ]] || die "must run as root"
   kubernetes=$(scripts/install-kubernetes.sh 2>/dev/null || true)
   local name
-  for name in coredns kube-proxy kubelet; do
+  for name in keda-metrics-apiserver keda-operator coredns kube-proxy kubelet; do
     stop "$name"
   done
   if running containerd; then
@@ -710,7 +807,7 @@ down() {
 status() {
   local name any=false
   for name in containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet \
-    kube-proxy coredns; do
+    kube-proxy coredns keda-operator keda-metrics-apiserver; do
     if running "$name"; then
       printf '%-24s running (pid %s)\n' "$name" "$(pid_of "$name")"
       any=true

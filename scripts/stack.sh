@@ -38,6 +38,8 @@ fi
 
 kafka_port=${EDGESTREAM_KAFKA_PORT:-19092}
 controller_port=${EDGESTREAM_KAFKA_CONTROLLER_PORT:-19093}
+# The broker's listener for the local cluster's pods (docs/cluster.md).
+kafka_cluster_port=${EDGESTREAM_KAFKA_CLUSTER_PORT:-$((kafka_port + 2))}
 jmx_exporter_port=${EDGESTREAM_KAFKA_JMX_EXPORTER_PORT:-19404}
 s3_port=${EDGESTREAM_S3_PORT:-19000}
 prometheus_port=${EDGESTREAM_PROMETHEUS_PORT:-19090}
@@ -253,7 +255,7 @@ ready() {
 
 service_ports() {
   case $1 in
-    kafka) echo "$kafka_port $controller_port $jmx_exporter_port" ;;
+    kafka) echo "$kafka_port $kafka_cluster_port $controller_port $jmx_exporter_port" ;;
     s3) echo "$s3_port" ;;
     prometheus) echo "$prometheus_port" ;;
     node-exporter) echo "$node_exporter_port" ;;
@@ -312,10 +314,14 @@ kafka_secrets() {
         2>"$tls/openssl.log" || die "making the stack's CA failed; see $tls/openssl.log"
       rm -f "$tls/broker.p12"
     fi
+    # Clients reach the broker as 127.0.0.1 (the advertised listener) or
+    # localhost, pods of the local cluster as the name its PODS listener
+    # advertises, and check that name (ssl.endpoint.identification.algorithm=https).
+    # A certificate made for fewer names is made again.
+    local names=IP:127.0.0.1,DNS:localhost,DNS:kafka.local-stack.svc.cluster.local
+    [[ $(cat "$tls/broker.names" 2>/dev/null) == "$names" ]] || rm -f "$tls/broker.p12"
     if [[ ! -s $tls/broker.p12 ]]; then
-      # Clients reach the broker as 127.0.0.1 (the advertised listener) or
-      # localhost, and check that name (ssl.endpoint.identification.algorithm=https).
-      printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' \
+      printf '%s\n' "subjectAltName=$names" \
         'extendedKeyUsage=serverAuth,clientAuth' 'keyUsage=critical,digitalSignature' \
         'basicConstraints=CA:FALSE' >"$tls/broker.ext"
       openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -sha256 \
@@ -329,6 +335,7 @@ kafka_secrets() {
           -passout "file:$tls/keystore.password" 2>>"$tls/openssl.log" ||
         die "making the broker's certificate failed; see $tls/openssl.log"
       mv "$tls/broker.p12.tmp" "$tls/broker.p12"
+      echo "$names" >"$tls/broker.names"
     fi
     # Every client needs the CA certificate; it is public.
     chmod 755 "$tls"
@@ -367,7 +374,8 @@ start_kafka() {
   (
     umask 077
     render "$repo/stack/kafka/server.properties.in" "$dir/server.properties" \
-      KAFKA_PORT="$kafka_port" KAFKA_CONTROLLER_PORT="$controller_port" KAFKA_DATA_DIR="$dir/data" \
+      KAFKA_PORT="$kafka_port" KAFKA_CLUSTER_PORT="$kafka_cluster_port" \
+      KAFKA_CONTROLLER_PORT="$controller_port" KAFKA_DATA_DIR="$dir/data" \
       KAFKA_TLS_DIR="$kafka_tls_dir" KAFKA_KEYSTORE_PASSWORD="$(cat "$kafka_tls_dir/keystore.password")" \
       KAFKA_BROKER_PASSWORD="$(cat "$kafka_users_dir/broker.password")"
   )
@@ -490,6 +498,7 @@ write_settings() {
   cat >"$tmp" <<EOF
 EDGESTREAM_KAFKA_PORT=$kafka_port
 EDGESTREAM_KAFKA_CONTROLLER_PORT=$controller_port
+EDGESTREAM_KAFKA_CLUSTER_PORT=$kafka_cluster_port
 EDGESTREAM_KAFKA_JMX_EXPORTER_PORT=$jmx_exporter_port
 EDGESTREAM_S3_PORT=$s3_port
 EDGESTREAM_PROMETHEUS_PORT=$prometheus_port
@@ -541,6 +550,7 @@ export EDGESTREAM_PROMETHEUS_TARGETS_DIR=$stack_dir/prometheus/targets
 export EDGESTREAM_PROMETHEUS_RULES_DIR=$stack_dir/prometheus/rules
 export EDGESTREAM_KAFKA_PORT=$kafka_port
 export EDGESTREAM_KAFKA_CONTROLLER_PORT=$controller_port
+export EDGESTREAM_KAFKA_CLUSTER_PORT=$kafka_cluster_port
 export EDGESTREAM_KAFKA_JMX_EXPORTER_PORT=$jmx_exporter_port
 export EDGESTREAM_KAFKA_EXPORTER_PORT=$kafka_exporter_port
 export EDGESTREAM_S3_PORT=$s3_port

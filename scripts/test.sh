@@ -30,6 +30,9 @@ wait_for() { # wait_for PID LOG WHAT
 }
 
 scripts/build.sh sanitize
+# The chart's image on the local cluster (tests/cluster/test_chart.py) holds
+# optimised binaries, as the Dockerfile's does.
+scripts/build.sh release edgestream-simulator edgestream-processor edgestream-archiver
 
 # Fuzz targets need clang's libFuzzer; they get their own build tree.
 if [[ ${EDGESTREAM_SKIP_FUZZ:-0} != 1 ]]; then

@@ -27,8 +27,14 @@ stack_env = integration.stack_env
 repo_root = integration.repo_root
 wait_until = integration.wait_until
 unique_name = integration.unique_name
+# What the integration tests' harnesses (processor_harness, test_archiver)
+# import from `conftest`, which for a test in this folder is this module.
+kafka_config = integration.kafka_config
+stack_environment = integration.stack_environment
+prometheus_query = integration.prometheus_query
+REPO = integration.REPO
+sys.path.insert(0, str(_INTEGRATION_CONFTEST.parent))
 
-REPO = Path(__file__).resolve().parents[2]
 CLUSTER_SH = REPO / "scripts" / "cluster.sh"
 CLUSTER_ENV = REPO / "var" / "cluster" / "cluster.env"
 

@@ -37,8 +37,17 @@ def refused_errors(config: dict) -> list[KafkaError]:
     return errors
 
 
-def test_plaintext_kafka_request_gets_no_kafka_answer(kafka_bootstrap):
-    host, port = kafka_bootstrap.rsplit(":", 1)
+@pytest.fixture(params=["CLIENTS", "PODS"])
+def listener_address(request, stack_env, kafka_bootstrap):
+    """Each client listener of the broker: CLIENTS (the host's) and PODS (the
+    local cluster's, docs/cluster.md), which must be as closed."""
+    if request.param == "CLIENTS":
+        return kafka_bootstrap
+    return f"127.0.0.1:{stack_env['EDGESTREAM_KAFKA_CLUSTER_PORT']}"
+
+
+def test_plaintext_kafka_request_gets_no_kafka_answer(listener_address):
+    host, port = listener_address.rsplit(":", 1)
     # ApiVersions v0 (key 18), correlation id 7, client id "probe": the first
     # request every client sends. A plaintext listener answers it with
     # correlation id 7; a TLS listener reads it as a broken TLS record.

@@ -76,6 +76,20 @@ hardened security context. Called with (list $root $component $values $binary).
           fieldPath: metadata.name
     {{- end }}
     {{- include "edgestream.kafkaClientEnv" (list $root $component) | nindent 4 }}
+    {{- if and (eq $component "archiver") $values.s3.credentialsSecret }}
+    # Static S3 keys, for an S3 server without IAM (the local cluster's);
+    # on AWS the ServiceAccount's role gives the archiver its identity.
+    - name: AWS_ACCESS_KEY_ID
+      valueFrom:
+        secretKeyRef:
+          name: {{ $values.s3.credentialsSecret }}
+          key: AWS_ACCESS_KEY_ID
+    - name: AWS_SECRET_ACCESS_KEY
+      valueFrom:
+        secretKeyRef:
+          name: {{ $values.s3.credentialsSecret }}
+          key: AWS_SECRET_ACCESS_KEY
+    {{- end }}
     {{- include "edgestream.otelEnv" (list $root $component) | nindent 4 }}
   ports:
     - name: metrics
@@ -117,6 +131,15 @@ of the Secret Strimzi writes its password into. */}}
 {{- include "edgestream.fullname" . -}}
 {{- end -}}
 
+{{/* SASL user name of a component: its KafkaUser's name unless
+kafka.security.usernames names another (a broker whose users are not the
+chart's KafkaUsers, such as the local stack's). (list $root $component) */}}
+{{- define "edgestream.kafkaUsername" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- default (include "edgestream.kafkaUser" .) (index ($root.Values.kafka.security.usernames | default dict) $component) -}}
+{{- end -}}
+
 {{/* Secret holding the Kafka cluster's CA certificate (Strimzi's
 <cluster>-cluster-ca-cert unless kafka.security.caSecret names another). */}}
 {{- define "edgestream.kafkaCaSecret" -}}
@@ -145,7 +168,7 @@ from the mounted Secret file and never passes through a property list. */}}
 - name: EDGESTREAM_KAFKA_CA_FILE
   value: {{ printf "%s/%s" $security.caMountPath $security.caKey | quote }}
 - name: {{ printf "%sUSERNAME" $prefix }}
-  value: {{ include "edgestream.kafkaUser" (list $root $component) | quote }}
+  value: {{ include "edgestream.kafkaUsername" (list $root $component) | quote }}
 - name: {{ printf "%sPASSWORD_FILE" $prefix }}
   value: {{ printf "%s/password" $security.userMountPath | quote }}
 {{- end -}}
