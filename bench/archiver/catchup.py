@@ -18,7 +18,9 @@ in an order that rotates from run to run:
 
 The time of a contestant is from its process start until the committed
 offset of every partition is the partition's end (polled every 0.2 s);
-rows/s is readings divided by that time. The archivers run with
+rows/s is readings divided by that time; "sustained" counts from the
+first commit seen to the last (start-up, group join and the first batch's
+upload left out, as bench/pipeline does). The archivers run with
 --grace-seconds 1 so that the last hour's files are cut 1 s after the
 partition goes quiet rather than after the default 60 s (the Python
 archiver cuts at the partition's end). Peak RSS is the process's VmHWM and
@@ -139,6 +141,7 @@ def one_run(name, args, env, kafka, topic, dlq, ends):
                                  env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
         deadline = started + args.timeout
         peak_sample = 0
+        first_progress = None  # (seconds, rows committed) when a commit was first seen
         while True:
             if child.poll() is not None:
                 sys.exit(f"{name} exited with {child.returncode}; see {log.name}")
@@ -146,8 +149,10 @@ def one_run(name, args, env, kafka, topic, dlq, ends):
                 child.kill()
                 sys.exit(f"{name} did not commit everything within {args.timeout} s; see {log.name}")
             peak_sample = max(peak_sample, proc_status_bytes(child.pid, "VmRSS"))
-            committed = watcher.committed(parts, timeout=10)
-            if [tp.offset for tp in committed] == ends:
+            committed = [max(tp.offset, 0) for tp in watcher.committed(parts, timeout=10)]
+            if first_progress is None and sum(committed) > 0:
+                first_progress = (time.monotonic() - started, sum(committed))
+            if committed == ends:
                 break
             time.sleep(0.2)
         seconds = time.monotonic() - started
@@ -168,7 +173,12 @@ def one_run(name, args, env, kafka, topic, dlq, ends):
                 sys.exit(f"{name} archived {rows} rows, not {args.readings}; see {log.name}")
         if code != 0:
             sys.exit(f"{name} exited with {code} after SIGTERM; see {log.name}")
+        sustained = None
+        if first_progress and seconds > first_progress[0] and sum(ends) > first_progress[1]:
+            sustained = round((sum(ends) - first_progress[1]) / (seconds - first_progress[0]))
         return {"contestant": name, "seconds": round(seconds, 2), "rows_per_s": round(args.readings / seconds),
+                "first_commit_s": first_progress and round(first_progress[0], 2),
+                "sustained_rows_per_s": sustained,
                 "vm_hwm_mib": round(hwm / MiB, 1), "max_sampled_rss_mib": round(peak_sample / MiB, 1),
                 "cpu_s": round(cpu, 2), "cpu_s_per_100k": round(cpu * 100_000 / args.readings, 3),
                 "objects": objects, "log": log.name}
@@ -208,7 +218,7 @@ def main():
         probe = Consumer({**kafka, "group.id": f"test-bench-catchup-probe-{tag}"})
         ends = [probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(PARTITIONS)]
         probe.close()
-        print(f"filled {topic}: {args.readings} readings over {args.hours} h, end offsets {ends}, "
+        print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; filled {topic}: {args.readings} readings over {args.hours} h, end offsets {ends}, "
               f"in {time.monotonic() - started:.0f} s", flush=True)
         for run in range(args.runs):
             order = names[run % len(names):] + names[:run % len(names)]
@@ -224,15 +234,19 @@ def main():
             except Exception:  # noqa: BLE001 - cleanup is best effort
                 pass
     print(f"\nmedians of {args.runs} runs, {args.readings} readings over {args.hours} event hours:")
-    print(f"{'contestant':16} {'rows/s':>9} {'seconds':>8} {'peak RSS MiB':>13} {'CPU s/100k':>11}")
+    print(f"{'contestant':16} {'rows/s':>9} {'sustained':>10} {'seconds':>8} {'peak RSS MiB':>13} {'CPU s/100k':>11}")
     medians = {}
     for name in names:
         mine = [r for r in results if r["contestant"] == name]
         medians[name] = statistics.median(r["rows_per_s"] for r in mine)
-        print(f"{name:16} {medians[name]:>9.0f} {statistics.median(r['seconds'] for r in mine):>8.1f} "
+        sustained = [r["sustained_rows_per_s"] for r in mine if r["sustained_rows_per_s"]]
+        sustained_text = f"{statistics.median(sustained):>10.0f}" if sustained else f"{'-':>10}"
+        print(f"{name:16} {medians[name]:>9.0f} {sustained_text} {statistics.median(r['seconds'] for r in mine):>8.1f} "
               f"{max(r['vm_hwm_mib'] for r in mine):>13.1f} "
               f"{statistics.median(r['cpu_s_per_100k'] for r in mine):>11.3f}")
-    print("(peak RSS: the largest of the runs)")
+    print("(rows/s: readings / (process start .. every offset committed); sustained: from the first "
+          "commit seen to the last; peak RSS: the largest of the runs)")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for name in names[1:]:
         pairs = [a["rows_per_s"] / b["rows_per_s"] for a, b in
                  zip([r for r in results if r["contestant"] == names[0]],

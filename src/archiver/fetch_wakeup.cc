@@ -1,17 +1,11 @@
 #include "fetch_wakeup.h"
 
+#include <utility>
+
 namespace edgestream::archiver {
 
 namespace {
 
-// The fetcher stops once the queue reaches its bound; the queue is sampled
-// only between turns of polling, so "near" leaves room for what one turn
-// consumes.
-constexpr double kArmShare = 0.75;
-// Wake the fetcher once the queue is below this share of its bound: early
-// enough that the next fetch arrives before the queue runs dry, late enough
-// that the fetcher is allowed to fetch again (it is while below the bound).
-constexpr double kWakeShare = 0.5;
 // A wake-up's requests must not hold up shutdown for long; a lost wake-up
 // only costs the idle timer's second.
 constexpr int kRequestTimeoutMs = 1000;
@@ -21,7 +15,7 @@ constexpr int kRequestTimeoutMs = 1000;
 FetchWakeup::FetchWakeup(rd_kafka_t* consumer, std::string topic, std::size_t queue_bound_bytes)
     : consumer_(consumer),
       topic_(std::move(topic)),
-      queue_bound_bytes_(static_cast<double>(queue_bound_bytes)),
+      trigger_(queue_bound_bytes),
       thread_([this] { loop(); }) {}
 
 FetchWakeup::~FetchWakeup() { stop(); }
@@ -32,13 +26,7 @@ void FetchWakeup::set_partitions(std::vector<std::int32_t> partitions) {
 }
 
 void FetchWakeup::observe(std::size_t queued_messages, double mean_message_bytes) {
-  const double queued_bytes = static_cast<double>(queued_messages) * mean_message_bytes;
-  if (queued_bytes >= kArmShare * queue_bound_bytes_) {
-    armed_ = true;
-    return;
-  }
-  if (!armed_ || queued_bytes >= kWakeShare * queue_bound_bytes_) return;
-  armed_ = false;
+  if (!trigger_.observe(queued_messages, mean_message_bytes)) return;
   {
     std::lock_guard lock(mutex_);
     requested_ = true;

@@ -38,6 +38,40 @@
 
 namespace edgestream::archiver {
 
+// When to wake the fetcher, from samples of the consumer queue (pure logic,
+// no Kafka). The fetcher can only have stopped after the queue reached its
+// bound; it may fetch again only below it. So: arm once the queue is seen
+// near the bound, fire once it has drained below half of it, then disarm —
+// one wake-up per fill, none while the queue stays low.
+class QueueDrainTrigger {
+ public:
+  // The fetcher stops once the queue reaches its bound; the queue is sampled
+  // only between turns of polling, so "near" leaves room for what one turn
+  // consumes.
+  static constexpr double kArmShare = 0.75;
+  // Fire below this share: early enough that the next fetch arrives before
+  // the queue runs dry, and the fetcher is allowed to fetch (below the bound).
+  static constexpr double kFireShare = 0.5;
+
+  explicit QueueDrainTrigger(std::size_t queue_bound_bytes)
+      : queue_bound_bytes_(static_cast<double>(queue_bound_bytes)) {}
+  // True when the fetcher should be woken now.
+  bool observe(std::size_t queued_messages, double mean_message_bytes) {
+    const double queued_bytes = static_cast<double>(queued_messages) * mean_message_bytes;
+    if (queued_bytes >= kArmShare * queue_bound_bytes_) {
+      armed_ = true;
+      return false;
+    }
+    if (!armed_ || queued_bytes >= kFireShare * queue_bound_bytes_) return false;
+    armed_ = false;
+    return true;
+  }
+
+ private:
+  double queue_bound_bytes_;
+  bool armed_ = false;
+};
+
 class FetchWakeup {
  public:
   // `queue_bound_bytes`: the consumer's queued.max.messages.kbytes in bytes.
@@ -61,8 +95,7 @@ class FetchWakeup {
 
   rd_kafka_t* consumer_;
   const std::string topic_;
-  const double queue_bound_bytes_;
-  bool armed_ = false;  // main thread only: the queue was seen near its bound
+  QueueDrainTrigger trigger_;  // main thread only
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
