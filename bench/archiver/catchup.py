@@ -116,7 +116,8 @@ def command(name, args, env, topic, dlq, group, prefix, spool, port):
         bin_dir = args.bin_dir if name == "edgestream" else args.baseline_bin_dir
         return [os.path.join(bin_dir, "edgestream-archiver"), "--input-topic", topic, "--dead-letter-topic", dlq,
                 "--group-id", group, "--spool-dir", spool, "--s3-prefix", prefix,
-                "--metrics-address", f"127.0.0.1:{port}", "--grace-seconds", "1", *args.archiver_arg]
+                "--metrics-address", f"127.0.0.1:{port}", "--grace-seconds", "1", *args.archiver_arg,
+                *(args.baseline_archiver_arg if name == "baseline" else [])]
     if name == "python":
         return [sys.executable, os.path.join(HERE, "python_archiver.py"), bootstrap, topic, group, prefix]
     if name == "consume-commit":
@@ -201,6 +202,9 @@ def main():
                         help="comma-separated; default edgestream,[baseline,]python,consume-commit")
     parser.add_argument("--archiver-arg", action="append", default=[],
                         help="extra argument for both archiver builds (repeatable)")
+    parser.add_argument("--baseline-archiver-arg", action="append", default=[],
+                        help="extra argument for the baseline only (repeatable); with --baseline-bin-dir "
+                             "equal to --bin-dir this compares settings of one build")
     args = parser.parse_args()
     names = (args.contestants.split(",") if args.contestants else
              ["edgestream"] + (["baseline"] if args.baseline_bin_dir else []) + ["python", "consume-commit"])
