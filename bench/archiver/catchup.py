@@ -34,6 +34,7 @@ Usage: var/venv/bin/python bench/archiver/catchup.py --bin-dir build/release/bin
        (the local stack must be running: scripts/stack.sh start)
 """
 import argparse
+import datetime
 import io
 import json
 import os
@@ -66,12 +67,13 @@ def fill(kafka, topic, readings, hours, seed=1):
     producer = Producer({**kafka, "enable.idempotence": True, "linger.ms": 20, "batch.size": 1_000_000,
                          "compression.type": "lz4"})
     span_ms = hours * 3_600_000
+    start = datetime.datetime(2024, 12, 26, tzinfo=datetime.timezone.utc)
     for i in range(readings):
         device = i % 1000
         ms = i * span_ms // readings
+        stamp = start + datetime.timedelta(milliseconds=ms)
         value = (f'{{"type":"reading","device_id":"device{device:04d}",'
-                 f'"timestamp":"2024-12-26T{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:'
-                 f'{ms // 1000 % 60:02d}.{ms % 1000:03d}Z",'
+                 f'"timestamp":"{stamp:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z",'
                  f'"temperature":{rng.randrange(-200, 999) / 10},"humidity":{rng.randrange(0, 1000) / 10},'
                  f'"status":"OK"}}')
         while True:
