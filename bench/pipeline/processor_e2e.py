@@ -1,8 +1,11 @@
 """End-to-end processor throughput through the real local broker, exactly-once
 on: a topic pre-filled by the simulator is replayed by the C++ processor and,
 side by side in the same run, by the same job as a plain Python consumer
-(bench/pipeline/python_processor.py). Reports msgs/s and CPU seconds per 100k
-records per run, the medians, and the C++/Python ratio of pairs.
+(bench/pipeline/python_processor.py), and by a transactional pass-through
+(bench/pipeline/passthrough.py: the same bytes produced back, offsets in the
+transaction), the limit of exactly-once consume -> produce on this broker.
+Reports msgs/s and CPU seconds per 100k records per run, the medians, and the
+ratios of pairs.
 
 Usage (local stack running, release build):
   var/venv/bin/python bench/pipeline/processor_e2e.py [--bin-dir build/release/bin]
@@ -105,7 +108,7 @@ def main():
     total = sum(probe.get_watermark_offsets(TopicPartition(source, p), timeout=10)[1] for p in range(3))
     probe.close()
 
-    results = {"C++ processor": [], "Python consumer": []}
+    results = {"C++ processor": [], "Python consumer": [], "pass-through": []}
     topics = [source, source + "-dlq"]
     for run in range(args.runs):
         for name in results:
@@ -119,6 +122,9 @@ def main():
                            "--instance-id", group, "--group-id", group, "--input-topic", source,
                            "--output-topic", out, "--dead-letter-topic", source + "-dlq",
                            "--partials-topic", partials, "--metrics-address", ""]
+            elif name == "pass-through":
+                command = [sys.executable, os.path.join(REPO, "bench", "pipeline", "passthrough.py"),
+                           bootstrap, source, out, group]
             else:
                 command = [sys.executable, os.path.join(REPO, "bench", "pipeline", "python_processor.py"),
                            bootstrap, source, out, group]
@@ -133,6 +139,8 @@ def main():
               f"{statistics.median(r[1] for r in rows):>20.3f}")
     ratios = [c[0] / p[0] for c, p in zip(results["C++ processor"], results["Python consumer"])]
     print(f"C++/Python throughput ratio, median of pairs: {statistics.median(ratios):.1f}x")
+    ratios = [c[0] / p[0] for c, p in zip(results["C++ processor"], results["pass-through"])]
+    print(f"C++ processor / transactional pass-through, median of pairs: {statistics.median(ratios):.2f}")
     for future in admin.delete_topics(topics).values():
         try:
             future.result(30)

@@ -27,6 +27,7 @@
 #include "edgestream/common/tracing.h"
 #include "edgestream/parquet/schemas.h"
 #include "edgestream/s3/credentials.h"
+#include "fetch_wakeup.h"
 #include "uploader.h"
 
 namespace edgestream::archiver {
@@ -331,6 +332,8 @@ class Archiver {
   void update_gauges();
   // Waits for the running upload of `partition` (bounded) and commits it.
   void drain_partition(std::int32_t partition);
+  // Tells fetch_wakeup_ the current assignment.
+  void update_fetch_wakeup();
   std::uint64_t spool_bytes() const;
 
   // First member, so destroyed last: it bounds the destruction of the
@@ -346,6 +349,10 @@ class Archiver {
   // revoke callback that runs while the consumer closes.
   kafka::Handle producer_;
   kafka::Handle consumer_;
+  // Both refer to consumer_ and go before it: declared after it, destroyed first.
+  kafka::Queue consumer_queue_;
+  std::unique_ptr<FetchWakeup> fetch_wakeup_;
+  double mean_message_bytes_ = 0;
   RecordParser parser_;
   std::map<std::int32_t, PartitionState> partitions_;
   std::map<BatchId, Batch> batches_;
@@ -448,15 +455,17 @@ Status Archiver::start() {
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "earliest"},
       {"partition.assignment.strategy", "cooperative-sticky"},
-      // Prefetch bounds. librdkafka's defaults (64 MiB and 100,000 messages
-      // queued, 1 MiB per partition and 50 MiB per fetch) alone would blow
-      // the archiver's memory target of 64 MiB: each queued message also
-      // costs an op of a few hundred bytes, and a fetched batch stays in
-      // memory until its last message is consumed. These bounds cost
-      // throughput (about 40,000 records/s instead of 180,000 in
-      // bench/archiver, 100x the pipeline's rate) and keep the peak near 50 MiB.
+      // Prefetch bounds, in bytes. librdkafka's defaults (64 MiB and
+      // 100,000 messages queued, 1 MiB per partition and 50 MiB per fetch)
+      // alone would blow the archiver's memory target of 64 MiB: each queued
+      // message also costs an op of a few hundred bytes, and a fetched batch
+      // stays in memory until its last message is consumed. The queue is
+      // bounded by its payload bytes alone (queued.min.messages at its
+      // maximum never binds), so the bound holds whatever the record size;
+      // FetchWakeup keeps fetching going while the queue drains
+      // (docs/archiver.md, "Memory and catch-up speed").
       {"queued.max.messages.kbytes", "4096"},
-      {"queued.min.messages", "20000"},
+      {"queued.min.messages", "10000000"},
       {"fetch.max.bytes", "1048576"},
       {"max.partition.fetch.bytes", "262144"},
   };
@@ -466,10 +475,20 @@ Status Archiver::start() {
   if (!consumer_conf) return consumer_conf.error();
   rd_kafka_conf_set_rebalance_cb(consumer_conf.value().get(), rebalance_trampoline);
   rd_kafka_conf_set_opaque(consumer_conf.value().get(), this);
+  // The effective bound (an override may have changed it), for FetchWakeup.
+  std::array<char, 32> queue_kbytes{};
+  size_t queue_kbytes_size = queue_kbytes.size();
+  if (rd_kafka_conf_get(consumer_conf.value().get(), "queued.max.messages.kbytes", queue_kbytes.data(),
+                        &queue_kbytes_size) != RD_KAFKA_CONF_OK) {
+    return Error(ErrorKind::kFatal, "reading the consumer's queued.max.messages.kbytes back failed");
+  }
+  const std::size_t queue_bound_bytes = std::strtoull(queue_kbytes.data(), nullptr, 10) * 1024;
   auto consumer = kafka::make_client(RD_KAFKA_CONSUMER, std::move(consumer_conf).value());
   if (!consumer) return consumer.error();
   consumer_ = std::move(consumer).value();
   rd_kafka_poll_set_consumer(consumer_.get());
+  consumer_queue_.reset(rd_kafka_queue_get_consumer(consumer_.get()));
+  fetch_wakeup_ = std::make_unique<FetchWakeup>(consumer_.get(), config_.input_topic, queue_bound_bytes);
 
   kafka::PartitionList topics(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(topics.get(), config_.input_topic.c_str(), RD_KAFKA_PARTITION_UA);
@@ -537,6 +556,7 @@ void Archiver::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
     }
     kafka::KafkaError error{rd_kafka_incremental_assign(consumer_.get(), partitions)};
     if (error) rebalance_error_ = kafka::classify(error.get(), "assigning partitions");
+    update_fetch_wakeup();
     return;
   }
   const bool lost = rd_kafka_assignment_lost(consumer_.get());
@@ -557,6 +577,13 @@ void Archiver::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
   if (error && !rebalance_error_) {
     rebalance_error_ = kafka::classify(error.get(), "unassigning partitions");
   }
+  update_fetch_wakeup();
+}
+
+void Archiver::update_fetch_wakeup() {
+  std::vector<std::int32_t> assigned;
+  for (const auto& [partition, state] : partitions_) assigned.push_back(partition);
+  fetch_wakeup_->set_partitions(std::move(assigned));
 }
 
 void Archiver::drain_partition(std::int32_t partition) {
@@ -1254,6 +1281,7 @@ Status Archiver::run_loop() {
   SteadyTime last_housekeeping{};
   SteadyTime last_gauges{};
   while (!shutdown_requested()) {
+    std::size_t polled_messages = 0, polled_bytes = 0;
     for (int i = 0; i < kPollBatch; ++i) {
       kafka::Message message{rd_kafka_consumer_poll(consumer_.get(), i == 0 ? 100 : 0)};
       if (rebalance_error_) {
@@ -1271,8 +1299,15 @@ Status Archiver::run_loop() {
         kLog.warn("consumer: ", rd_kafka_message_errstr(message.get()));
         continue;
       }
+      ++polled_messages;
+      polled_bytes += message->len;
       if (auto status = handle_message(*message); !status) return status;
     }
+    if (polled_messages > 0) {
+      const double turn_mean = static_cast<double>(polled_bytes) / static_cast<double>(polled_messages);
+      mean_message_bytes_ = mean_message_bytes_ == 0 ? turn_mean : 0.9 * mean_message_bytes_ + 0.1 * turn_mean;
+    }
+    fetch_wakeup_->observe(rd_kafka_queue_length(consumer_queue_.get()), mean_message_bytes_);
     rd_kafka_poll(producer_.get(), 0);  // delivery reports
     if (auto status = retry_failed_dead_letters(); !status) return status;
     const SteadyTime now = std::chrono::steady_clock::now();
@@ -1318,6 +1353,7 @@ void Archiver::shut_down() {
   closing_ = true;
   watchdog_.emplace(kShutdownWatchdogLimit);
   uploader_->stop();
+  fetch_wakeup_->stop();  // before the consumer closes: it sends requests through it
   handle_completions();
   // Leaves the group; the revoke callback drops the remaining spool state.
   rd_kafka_consumer_close(consumer_.get());
@@ -1326,6 +1362,9 @@ void Archiver::shut_down() {
     ++it;
     drop_partition(partition);
   }
+  kLog.debug("fetcher wake-ups: ", fetch_wakeup_->wakeups());
+  fetch_wakeup_.reset();
+  consumer_queue_.reset();  // every queue reference goes before the handle
   if (received_assignment_) {
     consumer_.reset();
   } else {
