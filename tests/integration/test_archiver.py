@@ -1159,6 +1159,10 @@ def test_dead_letter_topic_gone_for_a_while_holds_the_commit_and_nothing_else(
     archiver = ArchiverProcess(bin_dir, archiver_env(stack_env), topic, dlq, group,
                                tmp_path / "spool", s3_prefix, tmp_path / "archiver.log",
                                extra=["--kafka", "message.timeout.ms=3000"]).start()
+    # At start the archiver refuses a dead-letter topic that does not exist:
+    # delete it only once those checks are behind it, or the test races them.
+    wait_until(lambda: f"consuming {topic} in group {group}" in archiver.tail(200), 60,
+               "the archiver past its start-up topic checks")
     kafka_admin.delete_topics([dlq], request_timeout=30)[dlq].result(timeout=30)
     wait_until(lambda: dlq not in kafka_admin.list_topics(timeout=5).topics, 30, "the dead-letter topic gone")
     produce(bootstrap, topic, records[:50] + [(0, "bad", b"not json")] + records[50:])
