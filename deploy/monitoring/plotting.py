@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 # stays in the report's tables.
 MAX_LABEL_CHARS = 48
 DEFAULT_TOP = 6
+# Shaded intervals in order (e.g. a cut link, then the catch-up after it).
+SHADE_COLORS = ("orangered", "limegreen", "royalblue", "gold")
 
 
 @dataclass
@@ -98,7 +100,7 @@ def draw_panel(ax, lines: list[Line], *, title: str, unit: str, step: float,
                start: float, end: float, log: bool = False, top: int = DEFAULT_TOP,
                additive: bool = True, shade: list[tuple[float, float, str]] = (),
                right: list[Line] | None = None, right_unit: str = "", right_additive: bool = True,
-               hlines: list[tuple[float, str]] = ()) -> None:
+               right_limits: tuple[float, float] | None = None, hlines: list[tuple[float, str]] = ()) -> None:
     """One readable panel: top-N lines with gaps, optional right-hand axis,
     shaded intervals (e.g. a cut link), horizontal reference lines (e.g. a
     bound a criterion checks), the legend outside on the right."""
@@ -120,20 +122,24 @@ def draw_panel(ax, lines: list[Line], *, title: str, unit: str, step: float,
         handle = ax.axhline(value, color="crimson", linestyle="--", linewidth=1)
         handles.append(handle)
         labels.append(short(label))
-    for begin, finish, label in shade:
-        handle = ax.axvspan(_to_datetimes([begin])[0], _to_datetimes([finish])[0], color="orange", alpha=0.15)
+    for (begin, finish, label), color in zip(shade, SHADE_COLORS):
+        handle = ax.axvspan(_to_datetimes([begin])[0], _to_datetimes([finish])[0], color=color, alpha=0.15)
         handles.append(handle)
         labels.append(short(label))
     if right:
         twin = ax.twinx()
         twin.set_ylabel(right_unit)
+        if right_limits:
+            twin.set_ylim(*right_limits)
         for line in top_n(right, max(2, top // 2), right_additive):
             t, v = with_gaps(line.times, line.values, step)
             (handle,) = twin.plot(_to_datetimes(t), v, linewidth=1.3, linestyle="--", **line.style)
             handles.append(handle)
             labels.append(short(line.label) + " (right axis)")
     ax.set_xlim(_to_datetimes([start])[0], _to_datetimes([end])[0])
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=dt.timezone.utc))
+    # Seconds on the ticks of short ranges, where minutes alone would repeat.
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S" if end - start <= 900 else "%H:%M",
+                                                      tz=dt.timezone.utc))
     if handles:
         # Outside the plot area, right of it (and right of a twin axis' labels).
         ax.legend(handles, labels, fontsize=8, loc="upper left", frameon=False,
