@@ -455,7 +455,10 @@ def fmt(value: float | None, unit: str = "", digits: int = 0) -> str:
 def verdict(result: Result) -> str:
     failed = [c.name for c in result.criteria if not c.passed]
     s = result.settings
-    what = f"{s['rate']:g} msg/s for {s['seconds'] / 60:g} min from {s['devices']} devices"
+    if result.drill == "scale":
+        what = "rate " + " → ".join(f"{r:g}" for r in s["ramp"]) + " msg/s on the local Kubernetes"
+    else:
+        what = f"{s['rate']:g} msg/s for {s['seconds'] / 60:g} min from {s['devices']} devices"
     if result.drill == "cut":
         what += f", S3 link cut for {s['cut_seconds'] / 60:g} min"
     if failed:
@@ -473,13 +476,17 @@ def write_report(result: Result, out: Path) -> None:
     lines = [f"# Drill `{result.drill}` — {result.run_id}", "", verdict(result), "",
              "## What ran", "",
              f"- {result.started} to {result.ended} (UTC), on {platform.node()} "
-             f"({os.cpu_count()} cores), binaries from `{s['bin_dir']}`",
-             f"- simulator: {s['rate']:g} msg/s for {s['seconds']:g} s, {s['devices']} devices; "
-             f"processor: 1 instance; archiver: 1 instance, {s['period_seconds']} s periods, "
-             f"{s['grace_seconds']} s grace",
-             f"- topics, groups and the S3 prefix of this run only: `{result.figures.get('raw_topic', '')}` → "
-             f"`{result.figures.get('processed_topic', '')}` → `s3://{result.figures.get('bucket', '')}/"
-             f"{result.figures.get('prefix', '')}/`"]
+             f"({os.cpu_count()} cores), binaries from `{s['bin_dir']}`"]
+    if result.drill == "scale":
+        lines.append(f"- simulator on the host into the stack's raw-data, consumed by the chart's processor and "
+                     f"archiver in the local cluster; ScaledObjects {s['scaled_objects']}")
+    else:
+        lines += [f"- simulator: {s['rate']:g} msg/s for {s['seconds']:g} s, {s['devices']} devices; "
+                  f"processor: 1 instance; archiver: 1 instance, {s['period_seconds']} s periods, "
+                  f"{s['grace_seconds']} s grace",
+                  f"- topics, groups and the S3 prefix of this run only: `{result.figures.get('raw_topic', '')}` → "
+                  f"`{result.figures.get('processed_topic', '')}` → `s3://{result.figures.get('bucket', '')}/"
+                  f"{result.figures.get('prefix', '')}/`"]
     if result.drill == "cut":
         f = result.figures
         hms = lambda ts: "never" if not ts else dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%H:%M:%S")  # noqa: E731
@@ -888,36 +895,135 @@ def _plots_and_figures(s: Settings, pipe: Pipeline, figures: Figures, result: Re
 
 # --- the scale drill (the local Kubernetes with KEDA) ---------------------------------
 
+# KEDA polls every 15 s (the chart's pollingInterval), the HPA acts on its
+# next sync (15 s) and the rate trigger's query averages over 1 min: a
+# second replica within this long after the broker's rate passes 400 msg/s.
+SCALE_OUT_BOUND_SECONDS = 90
+# Scale-in waits out the HPA's scale-down stabilisation (300 s in the chart)
+# and removes one replica per 120 s.
+SCALE_IN_SLACK_SECONDS = 120
+# KEDA's rate trigger (the chart's keda.prometheus.rawRateQuery), asked of
+# the stack's Prometheus: the rate the scaler sees.
+RAW_RATE_QUERY = 'sum(rate(kafka_topic_partition_current_offset{topic="raw-data"}[1m]))'
+
+
+def kubectl(*args: str) -> str:
+    tool = shutil.which("kubectl") or str(REPO / "var" / "cache" / "bin" / "kubectl")
+    result = subprocess.run([tool, "--kubeconfig", str(REPO / "var" / "kubeconfig"), *args],
+                            capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        raise DrillError(f"kubectl {' '.join(args)}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def scaled_objects() -> list[dict]:
+    return json.loads(kubectl("get", "scaledobjects", "-A", "-o", "json")).get("items", [])
+
+
 def cluster_ready() -> tuple[bool, str]:
     """Whether the local cluster runs with the chart's KEDA ScaledObjects.
     Read-only: this never starts, stops or changes the cluster."""
-    kubeconfig = REPO / "var" / "kubeconfig"
-    kubectl = shutil.which("kubectl") or str(REPO / "var" / "cache" / "bin" / "kubectl")
-    if not kubeconfig.is_file():
+    if not (REPO / "var" / "kubeconfig").is_file():
         return False, "no var/kubeconfig: the local Kubernetes cluster is not up"
-    result = subprocess.run([kubectl, "--kubeconfig", str(kubeconfig), "get", "scaledobjects", "-A", "-o", "json"],
-                            capture_output=True, text=True, timeout=30)
-    if result.returncode != 0:
-        return False, f"kubectl get scaledobjects: {result.stderr.strip() or result.stdout.strip()}"
-    items = json.loads(result.stdout).get("items", [])
+    try:
+        items = scaled_objects()
+    except (DrillError, OSError, subprocess.TimeoutExpired, ValueError) as error:
+        return False, str(error)
     if not items:
-        return False, "the cluster has no KEDA ScaledObjects: the chart is not installed"
+        return False, "the cluster has no KEDA ScaledObjects: the chart is not installed with autoscaling on"
     return True, ", ".join(f"{i['metadata']['namespace']}/{i['metadata']['name']}" for i in items)
 
 
+def replicas_of(items: list[dict]) -> dict[str, int]:
+    """Ready replicas of each ScaledObject's target (StatefulSet or Deployment)."""
+    out = {}
+    for item in items:
+        ref, namespace = item["spec"]["scaleTargetRef"], item["metadata"]["namespace"]
+        kind = ref.get("kind", "Deployment").lower()
+        status = json.loads(kubectl("get", kind, ref["name"], "-n", namespace, "-o", "json")).get("status", {})
+        out[ref["name"]] = int(status.get("readyReplicas", 0))
+    return out
+
+
 def run_scale(args, env) -> int:
+    """The rate ramps 100 -> 600 -> 100 msg/s into the stack's raw-data, which
+    the chart's processor and archiver in the local cluster consume; the
+    drill samples the replicas of every ScaledObject's target, and the rate
+    KEDA sees, and judges scale-out and scale-in against the bounds above."""
     ready, detail = cluster_ready()
     if not ready:
         print(f"drill scale: needs the local Kubernetes cluster with KEDA and the chart installed ({detail}).\n"
               "  Start it with `scripts/cluster.sh up`, install the chart with `scripts/cluster-deploy.sh`, "
               "then run `scripts/drill.sh scale` again.", file=sys.stderr)
         return 3
-    # The ramp (100 -> 600 -> 100 msg/s) is driven from here into the
-    # cluster's raw-data; replicas are read from kube-state-metrics in the
-    # cluster's Prometheus. Not yet wired: the cluster side is being built.
-    print(f"drill scale: found ScaledObjects {detail}; the scale drill's ramp is not implemented yet "
-          "(docs/operations.md, \"Resilience drills\").", file=sys.stderr)
-    return 3
+    items = scaled_objects()
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = args.reports / f"scale-{stamp}"
+    out.mkdir(parents=True, exist_ok=True)
+    settings = {"drill": "scale", "rate": args.high_rate, "seconds": 0, "devices": args.devices,
+                "period_seconds": 0, "grace_seconds": 0, "bin_dir": str(Path(args.bin_dir).resolve()),
+                "ramp": [args.low_rate, args.high_rate, args.low_rate], "scaled_objects": detail}
+    result = Result("scale", f"scale-{stamp}", settings)
+    prometheus = Prometheus(env["PROMETHEUS_URL"])
+    minimum = {i["spec"]["scaleTargetRef"]["name"]: int(i["spec"].get("minReplicaCount", 1)) for i in items}
+    stabilisation = max(int(i["spec"].get("advanced", {}).get("horizontalPodAutoscalerConfig", {})
+                            .get("behavior", {}).get("scaleDown", {}).get("stabilizationWindowSeconds", 300))
+                        for i in items)
+    samples: list[tuple[float, dict[str, int]]] = []
+    phases = [(args.low_rate, args.step_minutes * 60), (args.high_rate, args.step_minutes * 60 * 2),
+              (args.low_rate, stabilisation + SCALE_IN_SLACK_SECONDS + 120)]
+    t0 = time.time()
+    marks = []
+    for rate, seconds in phases:
+        marks.append((time.time(), rate))
+        log(f"scale: {rate:g} msg/s for {seconds:g} s")
+        simulator = subprocess.Popen(
+            [str(Path(args.bin_dir) / "edgestream-simulator"), "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"],
+             "--rate", f"{rate:g}", "--duration", f"{seconds:g}", "--devices", str(args.devices),
+             "--metrics-address", ""], env={**os.environ, **env},
+            stdout=open(out / "simulator.log", "ab"), stderr=subprocess.STDOUT)
+        while simulator.poll() is None:
+            samples.append((time.time(), replicas_of(items)))
+            time.sleep(2)
+    t_end = time.time()
+    result.started, result.ended = utc(t0), utc(t_end)
+    high_start, low_start = marks[1][0], marks[2][0]
+
+    def first(predicate, after):
+        return next((t for t, r in samples if t >= after and predicate(r)), None)
+
+    # The moment the rate KEDA sees passed 400 msg/s, from Prometheus.
+    crossing = next((t for t, v in [(float(ts), float(x)) for series in prometheus.range(
+        RAW_RATE_QUERY, high_start, low_start, 2) for ts, x in series["values"]] if v > 400), None)
+    for name in minimum:
+        out_at = first(lambda r, n=name: r.get(n, 0) > minimum[n], high_start)
+        delay = None if out_at is None or crossing is None else out_at - crossing
+        result.check(f"{name} scales out", f"≤ {SCALE_OUT_BOUND_SECONDS} s after the raw-data rate passes 400 msg/s",
+                     "never" if delay is None else f"{delay:.0f} s", delay is not None
+                     and delay <= SCALE_OUT_BOUND_SECONDS)
+        in_at = first(lambda r, n=name: r.get(n, 0) <= minimum[n], low_start)
+        bound = stabilisation + SCALE_IN_SLACK_SECONDS + 60
+        back = None if in_at is None else in_at - low_start
+        result.check(f"{name} scales in", f"back to {minimum[name]} within {bound} s of the rate falling "
+                     f"(stabilisation {stabilisation} s)", "never" if back is None else f"{back:.0f} s",
+                     back is not None and back <= bound)
+    fig, axes = plotting.figure(1, 1, f"{result.run_id}: replicas against rate and lag")
+    lines = [plotting.Line(name, [t for t, _ in samples], [r.get(name, 0) for _, r in samples]) for name in minimum]
+    rate_lines = plotting.lines_from_range(prometheus.range(RAW_RATE_QUERY, t0, t_end, 5),
+                                           lambda m: "raw-data rate KEDA sees (msg/s)")
+    lag_lines = plotting.lines_from_range(prometheus.range(
+        'sum by (consumergroup) (kafka_consumergroup_lag{consumergroup=~"edgestream-processor|edgestream-archiver"})',
+        t0, t_end, 5), lambda m: f"lag {m.get('consumergroup', '')} (records)")
+    plotting.draw_panel(axes[0][0], lines, title="Replicas", unit="ready replicas", step=2, start=t0, end=t_end,
+                        right=rate_lines + lag_lines, right_unit="msg/s and records")
+    plotting.save(fig, out / "replicas.png")
+    result.plots = ["replicas.png"]
+    result.notes.append("The audit of the cluster archiver's periods is not run by this drill yet: run "
+                        "edgestream-audit in the archiver's environment after its period has closed "
+                        "(docs/operations.md, \"After an incident\").")
+    write_report(result, out)
+    log(f"{'PASS' if result.passed else 'FAIL'}: report in {out / 'report.md'}")
+    return 0 if result.passed else 1
 
 
 # --- command line ---------------------------------------------------------------------
@@ -966,6 +1072,10 @@ def main() -> int:
                              "the drill; production uses 3600)")
     parser.add_argument("--grace-seconds", type=int, default=10, help="archiver grace (default 10)")
     parser.add_argument("--spool-max-bytes", type=int, default=0, help="archiver spool bound (default: its own)")
+    parser.add_argument("--low-rate", type=float, default=100, help="scale: the ramp's low rate (default 100)")
+    parser.add_argument("--high-rate", type=float, default=600, help="scale: the ramp's high rate (default 600)")
+    parser.add_argument("--step-minutes", type=float, default=2, help="scale: minutes at the low rate before "
+                        "the ramp; twice that at the high rate (default 2)")
     parser.add_argument("--bin-dir", default=str(REPO / "build" / "release" / "bin"))
     parser.add_argument("--reports", type=Path, default=REPO / "var" / "reports")
     parser.add_argument("--keep-topics", action="store_true", help="keep the drill's topics for inspection")
