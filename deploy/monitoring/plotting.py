@@ -113,7 +113,7 @@ def draw_panel(ax, lines: list[Line], *, title: str, unit: str, step: float,
     handles, labels = [], []
     for line in top_n(lines, top, additive):
         t, v = with_gaps(line.times, line.values, step)
-        (handle,) = ax.plot(_to_datetimes(t), v, linewidth=1.3, **line.style)
+        (handle,) = ax.plot(_to_datetimes(t), v, **{"linewidth": 1.3, **line.style})
         handles.append(handle)
         labels.append(short(line.label))
     if log and any(v > 0 for line in lines for v in line.values):
@@ -133,7 +133,7 @@ def draw_panel(ax, lines: list[Line], *, title: str, unit: str, step: float,
             twin.set_ylim(*right_limits)
         for line in top_n(right, max(2, top // 2), right_additive):
             t, v = with_gaps(line.times, line.values, step)
-            (handle,) = twin.plot(_to_datetimes(t), v, linewidth=1.3, linestyle="--", **line.style)
+            (handle,) = twin.plot(_to_datetimes(t), v, **{"linewidth": 1.3, "linestyle": "--", **line.style})
             handles.append(handle)
             labels.append(short(line.label) + " (right axis)")
     ax.set_xlim(_to_datetimes([start])[0], _to_datetimes([end])[0])
@@ -143,7 +143,7 @@ def draw_panel(ax, lines: list[Line], *, title: str, unit: str, step: float,
     if handles:
         # Outside the plot area, right of it (and right of a twin axis' labels).
         ax.legend(handles, labels, fontsize=8, loc="upper left", frameon=False,
-                  bbox_to_anchor=(1.10 if right else 1.01, 1.0), borderaxespad=0)
+                  bbox_to_anchor=(1.16 if right else 1.01, 1.0), borderaxespad=0)
     else:
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="gray")
 

@@ -57,3 +57,15 @@ def test_the_legend_is_outside_the_plot_area(tmp_path):
     assert ax.get_ylabel() == "records per second" and ax.get_xlabel() == "time (UTC)"
     plotting.save(fig, tmp_path / "p.png")
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_crowded_right_hand_axis_draws_its_summed_line(tmp_path):
+    """Regression: the "other" line's own dotted style clashed with the
+    right axis' dashed default (TypeError: multiple values for 'linestyle')."""
+    fig, axes = plotting.figure(1, 1, "right axis")
+    many = [Line(f"group {i}", [1_700_000_000, 1_700_000_002], [float(i), float(i)]) for i in range(9)]
+    plotting.draw_panel(axes[0][0], [], title="t", unit="share", step=2, start=1_700_000_000,
+                        end=1_700_000_010, right=many, right_unit="records")
+    labels = [t.get_text() for t in axes[0][0].get_legend().get_texts()]
+    assert any("summed" in label for label in labels), labels
+    plotting.save(fig, tmp_path / "r.png")
