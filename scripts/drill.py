@@ -489,7 +489,9 @@ def write_report(result: Result, out: Path) -> None:
                   f"{result.figures.get('prefix', '')}/`"]
     if result.drill == "cut":
         f = result.figures
-        hms = lambda ts: "never" if not ts else dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%H:%M:%S")  # noqa: E731
+
+        def hms(ts):
+            return "never" if not ts else dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%H:%M:%S")
         lines.append(f"- the archiver's link to the S3 server (a versitygw in a network namespace, reached over a "
                      f"veth pair) taken down {s['cut_after_seconds']:g} s into the load for {s['cut_seconds']:g} s: "
                      f"cut at {hms(f.get('cut_at'))}, restored at {hms(f.get('restored_at'))}, archive current "
@@ -846,7 +848,8 @@ def _plots_and_figures(s: Settings, pipe: Pipeline, figures: Figures, result: Re
     latency = []
     for q in (0.5, 0.99):
         latency += figures.range(
-            f"histogram_quantile({q}, sum by (le) (rate(edgestream_processor_event_latency_seconds_bucket{{{d}}}[{ri}])))",
+            f"histogram_quantile({q}, sum by (le) "
+            f"(rate(edgestream_processor_event_latency_seconds_bucket{{{d}}}[{ri}])))",
             start, end, step, lambda m, q=q: f"event → processed-data p{int(q * 100)}")
     latency += figures.range(f"max(edgestream_archiver_oldest_unarchived_age_seconds{{{d}}})", start, end, step,
                              lambda m: "oldest record not yet in S3")

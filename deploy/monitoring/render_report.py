@@ -112,8 +112,8 @@ def collect(prometheus: Prometheus, dashboard: dict, minutes: float, step: float
                     if groups is not None:
                         result = [r for r in result if r["metric"].get("consumergroup", "") in groups
                                   or "consumergroup" not in r["metric"]]
-                    lines = lines_from_range(
-                        result, lambda labels, t=t: f"{short}: " + legend(t.get("legendFormat", ""), labels, t["refId"]))
+                    lines = lines_from_range(result, lambda labels, t=t: f"{short}: " + legend(
+                        t.get("legendFormat", ""), labels, t["refId"]))
                     side.extend(lines)
                     if not lines:
                         signal.missing.append(name)
