@@ -486,7 +486,8 @@ def write_report(result: Result, out: Path) -> None:
                   f"{s['grace_seconds']} s grace",
                   f"- topics, groups and the S3 prefix of this run only: `{result.figures.get('raw_topic', '')}` → "
                   f"`{result.figures.get('processed_topic', '')}` → `s3://{result.figures.get('bucket', '')}/"
-                  f"{result.figures.get('prefix', '')}/`"]
+                  f"{result.figures.get('prefix', '')}/`"
+                  + (" (on the drill's own S3 server, behind the link it cuts)" if result.drill == "cut" else "")]
     if result.drill == "cut":
         f = result.figures
 
