@@ -1,7 +1,8 @@
 """Live view of the running pipeline, read from the local Prometheus.
 
 Refreshes every two seconds until Ctrl-C: messages/s into raw-data and out of
-the processor, dead-lettered and rejected rates, consumer lag per group, and
+the processor, dead-lettered and rejected rates, consumer lag per live group
+(groups with members now; finished runs' groups are not listed), and
 Parquet files archived to S3. Every minute it also renders the golden
 signals as a PNG (var/report/golden-signals.png, as scripts/report.sh does).
 """
@@ -31,13 +32,23 @@ ROWS = [
 ]
 
 
-def query(expression):
+# Committed lag of each consumer group that has members now: groups of
+# finished runs (kafka_exporter keeps reporting them) are left out.
+LIVE_GROUP_LAG = ("sum by (consumergroup) (kafka_consumergroup_lag) "
+                  "and on (consumergroup) (max by (consumergroup) (kafka_consumergroup_members) > 0)")
+
+
+def query_all(expression):
     url = PROMETHEUS_URL + "/api/v1/query?" + urllib.parse.urlencode({"query": expression})
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            result = json.load(response)["data"]["result"]
+            return json.load(response)["data"]["result"]
     except (OSError, ValueError, KeyError):
         return None
+
+
+def query(expression):
+    result = query_all(expression)
     return float(result[0]["value"][1]) if result else None
 
 
@@ -66,6 +77,9 @@ def main():
             value = query(expression)
             text = "—" if value is None else f"{value:,.1f}"
             lines.append(f"  {label:<32}{text:>16} {unit}")
+        for series in sorted(query_all(LIVE_GROUP_LAG) or [], key=lambda r: r["metric"].get("consumergroup", "")):
+            label = "lag of " + series["metric"].get("consumergroup", "?")
+            lines.append(f"  {label[:32]:<32}{float(series['value'][1]):>16,.1f} records (committed)")
         if os.path.exists(PNG):
             lines.append(f"  golden signals picture: {os.path.relpath(PNG)} (refreshed every minute)")
         # Redraw in place on a terminal, append otherwise (logs, CI).

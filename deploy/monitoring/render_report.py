@@ -4,7 +4,10 @@
 Four panels — latency, traffic, errors, saturation — over the last --minutes,
 drawn from the queries of the golden-signals dashboard (the same PromQL, so
 the picture and the dashboard cannot disagree). Series that returned no data
-are listed under their panel rather than silently left out.
+are listed under their panel rather than silently left out. Drawn to be read
+at a glance (plotting.py): legends outside the plots, at most a handful of
+series per panel, only consumer groups that had members in the range, gaps
+where there were no samples.
 
     render_report.py --prometheus http://127.0.0.1:19090 --minutes 30 --output golden-signals.png
 """
@@ -12,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 import os
 import re
 import sys
@@ -20,38 +22,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import plotting  # noqa: E402
 import queries as q  # noqa: E402
+from plotting import Line, lines_from_range  # noqa: E402
 from live_check import Prometheus, PrometheusError, PrometheusUnreachable  # noqa: E402
 
 # Which dashboard panels each signal draws, with the short name that prefixes
 # their legends: panels sharing one unit, so that one y axis serves them all;
-# the second list goes on a right-hand axis.
+# the second list goes on a right-hand axis. `additive` says whether the
+# series left out of a crowded panel may be summed into one "other" line
+# (rates and lag: yes; latencies and shares: no, they are only counted).
 SIGNALS = [
-    ("Latency", "seconds (log)",
+    ("Latency", "seconds (log scale)",
      [("Produce latency (simulator to broker acknowledgement)", "produce"),
       ("Delivery latency through the processor", "processor"),
       ("Event-to-S3 freshness", "S3"),
       ("API server request duration p99", "API server")], [], None),
-    ("Traffic", "per second",
+    ("Traffic", "records or messages per second",
      [("Messages in per topic (broker)", "broker in"),
       ("Records through the pipeline", "components")], [], None),
-    ("Errors", "per second",
+    ("Errors", "records or operations per second",
      [("Dead-lettered and rejected records", "processor"),
       ("Failed deliveries and aborted transactions", "delivery"),
       ("Upload errors and retries", "upload")],
      [("Pod restarts (last hour)", "restarts")], "restarts in the last hour"),
-    ("Saturation", "share (0-1)",
+    ("Saturation", "share of capacity (0-1)",
      [("CPU busy by node", "CPU busy"), ("Memory used by node", "memory used"),
       ("Free file-system space", "disk free"), ("Archiver spool use", "spool used")],
-     [("Consumer lag", "lag")], "lag (records)"),
+     [("Consumer lag", "lag")], "consumer lag (records)"),
 ]
-
-
-@dataclass
-class Line:
-    label: str
-    times: list[dt.datetime]
-    values: list[float]
+ADDITIVE = {"Latency": False, "Traffic": True, "Errors": True, "Saturation": False}
 
 
 @dataclass
@@ -76,12 +76,24 @@ def panels_by_title(dashboard: dict) -> dict[str, dict]:
     return {p["title"]: p for p in q.all_panels(dashboard) if p.get("type") != "row"}
 
 
+def live_groups(prometheus: Prometheus, start: float, end: float) -> set[str] | None:
+    """Consumer groups that had at least one member at some time in the
+    range; groups of finished runs (kafka_exporter lists them until they are
+    deleted) are not. None when the exporter's member count is unavailable."""
+    expr = f"max by (consumergroup) (max_over_time(kafka_consumergroup_members[{max(1, int(end - start))}s])) > 0"
+    try:
+        return {series["metric"].get("consumergroup", "") for series in prometheus.instant(expr, end)}
+    except PrometheusError:
+        return None
+
+
 def collect(prometheus: Prometheus, dashboard: dict, minutes: float, step: float, rate_interval: str) -> list[Signal]:
     end = dt.datetime.now(dt.timezone.utc).timestamp()
     start = end - minutes * 60
     values = q.variable_values(dashboard)
     builtins = {"__rate_interval": rate_interval, "__interval": f"{int(step)}s", "__range": f"{int(minutes * 60)}s"}
     panels = panels_by_title(dashboard)
+    groups = live_groups(prometheus, start, end)
     signals = []
     for title, _, left_titles, right_titles, _ in SIGNALS:
         signal = Signal(title)
@@ -97,60 +109,31 @@ def collect(prometheus: Prometheus, dashboard: dict, minutes: float, step: float
                     except PrometheusError as e:
                         signal.missing.append(f"{name}: {e}")
                         continue
-                    drawn = 0
-                    for series in result:
-                        points = [(float(ts), float(v)) for ts, v in series["values"] if not math.isnan(float(v))]
-                        if not points:
-                            continue
-                        side.append(Line(
-                            f"{short}: " + legend(t.get("legendFormat", ""), series["metric"], t["refId"]),
-                            [dt.datetime.fromtimestamp(ts, dt.timezone.utc) for ts, _ in points],
-                            [v for _, v in points]))
-                        drawn += 1
-                    if drawn == 0:
+                    if groups is not None:
+                        result = [r for r in result if r["metric"].get("consumergroup", "") in groups
+                                  or "consumergroup" not in r["metric"]]
+                    lines = lines_from_range(result, lambda labels, t=t: f"{short}: " + legend(
+                        t.get("legendFormat", ""), labels, t["refId"]))
+                    side.extend(lines)
+                    if not lines:
                         signal.missing.append(name)
         signals.append(signal)
     return signals
 
 
-def render(signals: list[Signal], output: Path, title: str, start: dt.datetime, end: dt.datetime) -> None:
-    import matplotlib
-    matplotlib.use("Agg")  # headless: no display needed
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(16, 10), constrained_layout=True)
-    fig.suptitle(title, fontsize=14)
+def render(signals: list[Signal], output: Path, title: str, start: dt.datetime, end: dt.datetime,
+           step: float = 10) -> None:
+    fig, axes = plotting.figure(2, 2, title, height_per_row=5, width=18)
     for ax, signal, (_, left_unit, _, _, right_unit) in zip(axes.flat, signals, SIGNALS):
-        ax.set_title(signal.title, fontsize=12, loc="left")
-        ax.set_ylabel(left_unit)
-        for line in signal.left:
-            ax.plot(line.times, line.values, label=line.label, linewidth=1.2)
-        if signal.title == "Latency" and any(v > 0 for line in signal.left for v in line.values):
-            ax.set_yscale("log")
-        handles, labels = ax.get_legend_handles_labels()
-        if signal.right:
-            twin = ax.twinx()
-            twin.set_ylabel(right_unit)
-            for line in signal.right:
-                twin.plot(line.times, line.values, label=line.label, linewidth=1.2, linestyle="--")
-            h2, l2 = twin.get_legend_handles_labels()
-            handles, labels = handles + h2, labels + l2
-        if handles:
-            ax.legend(handles, labels, fontsize=7, loc="upper left", ncol=2)
-        ax.set_xlim(start, end)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=dt.timezone.utc))
-        ax.set_xlabel("time (UTC)")
-        ax.grid(True, alpha=0.3)
+        plotting.draw_panel(ax, signal.left, title=signal.title, unit=left_unit, step=step,
+                            start=start.timestamp(), end=end.timestamp(), log=signal.title == "Latency",
+                            additive=ADDITIVE[signal.title], right=signal.right, right_unit=right_unit or "")
         if signal.missing:
-            shown = signal.missing[:6]
-            more = f"\n... and {len(signal.missing) - 6} more" if len(signal.missing) > 6 else ""
-            ax.text(0.01, 0.01, "no data: " + "\n".join(shown) + more, transform=ax.transAxes,
-                    fontsize=6, color="dimgray", va="bottom")
-        if not signal.left and not signal.right:
-            ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="gray")
-    fig.savefig(output, dpi=100)
-    plt.close(fig)
+            shown = signal.missing[:4]
+            more = f" and {len(signal.missing) - 4} more" if len(signal.missing) > 4 else ""
+            ax.text(0.0, -0.22, "no data: " + "; ".join(shown) + more, transform=ax.transAxes,
+                    fontsize=6, color="dimgray", va="top", wrap=True)
+    plotting.save(fig, output)
 
 
 def main() -> int:
@@ -178,7 +161,7 @@ def main() -> int:
     end = dt.datetime.now(dt.timezone.utc)
     start = end - dt.timedelta(minutes=args.minutes)
     render(signals, args.output,
-           f"edgestream golden signals, last {args.minutes:g} minutes to {end:%Y-%m-%d %H:%M} UTC", start, end)
+           f"edgestream golden signals, last {args.minutes:g} minutes to {end:%Y-%m-%d %H:%M} UTC", start, end, step)
     drawn = sum(len(s.left) + len(s.right) for s in signals)
     missing = sum(len(s.missing) for s in signals)
     print(f"render_report: wrote {args.output} ({drawn} series drawn, {missing} queries without data)")

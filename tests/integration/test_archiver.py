@@ -17,7 +17,6 @@ import json
 import os
 import random
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -29,7 +28,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, kafka_config, wait_until
+from conftest import kafka_config, wait_until
+# The S3 server behind a link that can be cut lives in scripts/lib (conftest put it on sys.path).
+from edgestream_netns import LinkNamespace, NetnsError, VersityGw  # noqa: E402
 
 PERIOD_S = 10
 GRACE_S = 2
@@ -232,17 +233,6 @@ def topic_pair(unique_topic):
 
 # --- S3 ----------------------------------------------------------------------------
 
-def s3_client_for(endpoint, access_key, secret_key, region):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=access_key,
-                        aws_secret_access_key=secret_key, region_name=region,
-                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                                      retries={"max_attempts": 2, "mode": "standard"},
-                                      connect_timeout=2, read_timeout=10))
-
-
 class Archive:
     """Reads every object under a prefix, checks each against the layout, and
     collects its rows by kind."""
@@ -339,53 +329,6 @@ def wait_for_archive(client, bucket, prefix, expected, process, timeout):
         raise AssertionError(f"S3 incomplete after {timeout}s: {detail}\n"
                              + (process.tail() if process else "")) from None
     return state["archive"]
-
-
-class VersityGw:
-    """A private S3 server (the stack's versitygw binary) with its own root
-    directory and credentials, so a test may stop it without disturbing
-    others. `netns` runs it inside a network namespace."""
-
-    def __init__(self, root: Path, address: str, port: int, netns: str | None = None):
-        binaries = sorted((REPO / "var" / "cache" / "bin").glob("versitygw-v*"))
-        if not binaries:
-            pytest.fail("no versitygw binary under var/cache/bin: run scripts/stack.sh start once")
-        self.binary = binaries[-1]
-        self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.address, self.port, self.netns = address, port, netns
-        self.endpoint = f"http://{address}:{port}"
-        self.access_key = "TEST" + secrets.token_hex(8).upper()
-        self.secret_key = secrets.token_hex(20)
-        self.region = "us-east-1"
-        self.process = None
-        self.log = root.parent / f"versitygw-{port}.log"
-
-    def start(self):
-        command = [str(self.binary), "--port", f"{self.address}:{self.port}", "--region", self.region,
-                   "--quiet", "posix", str(self.root)]
-        if self.netns:
-            command = ["ip", "netns", "exec", self.netns] + command
-        env = {**os.environ, "ROOT_ACCESS_KEY_ID": self.access_key,
-               "ROOT_SECRET_ACCESS_KEY": self.secret_key}
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        client = self.client()
-        wait_until(lambda: client.list_buckets() is not None, 30, f"versitygw on {self.endpoint}",
-                   retry_on=(Exception,))
-        return self
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
-
-    def client(self):
-        return s3_client_for(self.endpoint, self.access_key, self.secret_key, self.region)
-
-    def env(self):
-        return {"S3_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": self.access_key,
-                "AWS_SECRET_ACCESS_KEY": self.secret_key, "AWS_REGION": self.region}
 
 
 # --- the archiver process -------------------------------------------------------------
@@ -640,51 +583,17 @@ def test_s3_server_down_for_a_while(bin_dir, stack_env, topic_pair, tmp_path):
 
 
 @pytest.fixture
-def netns_link(request):
-    """A network namespace with a veth pair to the host: 10.200.N.1 on the
-    host, 10.200.N.2 inside. Traffic to 10.200.N.0/24 never leaves the host:
-    an `unreachable` route catches it whenever the veth route is gone.
-    Returns a dict with the namespace name, the inside address and cut/restore
-    functions; everything is removed at the end."""
-    if shutil.which("ip") is None:
-        pytest.fail("iproute2 (ip) is required for the link-cut test")
-    tag = uuid.uuid4().hex[:6]
-    netns, host_if, ns_if = f"esarch-{tag}", f"esa{tag}", f"esb{tag}"
-    used = subprocess.run(["ip", "route"], capture_output=True, text=True, check=True).stdout
-    subnet = next(n for n in random.sample(range(1, 255), 254) if f"10.200.{n}." not in used)
-    host_ip, ns_ip = f"10.200.{subnet}.1", f"10.200.{subnet}.2"
-
-    def ip(*args, netns_name=None):
-        command = (["ip", "netns", "exec", netns_name] if netns_name else []) + ["ip", *args]
-        subprocess.run(command, check=True, capture_output=True)
-
-    cleanup = []
+def netns_link():
+    """A network namespace with a veth pair to the host (scripts/lib/
+    edgestream_netns.py, shared with the resilience drills): 10.200.N.1 on
+    the host, 10.200.N.2 inside. Returns a dict with the namespace name, the
+    inside address and cut/restore functions; everything is removed at the end."""
     try:
-        ip("netns", "add", netns)
-        cleanup.append(lambda: ip("netns", "del", netns))
-        ip("route", "add", "unreachable", f"10.200.{subnet}.0/24")
-        cleanup.append(lambda: ip("route", "del", "unreachable", f"10.200.{subnet}.0/24"))
-        ip("link", "add", host_if, "type", "veth", "peer", "name", ns_if)
-        cleanup.append(lambda: ip("link", "del", host_if))
-        ip("link", "set", ns_if, "netns", netns)
-        ip("addr", "add", f"{host_ip}/30", "dev", host_if)
-        ip("link", "set", host_if, "up")
-        ip("addr", "add", f"{ns_ip}/30", "dev", ns_if, netns_name=netns)
-        ip("link", "set", ns_if, "up", netns_name=netns)
-        ip("link", "set", "lo", "up", netns_name=netns)
-        yield {
-            "netns": netns, "address": ns_ip, "host_if": host_if,
-            # The far end goes dark: packets to it are dropped, connections
-            # stall (as on a real cut link) instead of being refused.
-            "cut": lambda: ip("link", "set", ns_if, "down", netns_name=netns),
-            "restore": lambda: ip("link", "set", ns_if, "up", netns_name=netns),
-        }
-    finally:
-        for action in reversed(cleanup):
-            try:
-                action()
-            except subprocess.CalledProcessError as error:
-                print(f"netns cleanup: {error}: {error.stderr}")
+        with LinkNamespace("esarch") as link:
+            yield {"netns": link.name, "address": link.address, "host_if": link.host_if,
+                   "cut": link.cut, "restore": link.restore}
+    except NetnsError as error:
+        pytest.fail(str(error))
 
 
 def test_link_to_s3_cut_and_restored(bin_dir, stack_env, topic_pair, tmp_path, netns_link):
