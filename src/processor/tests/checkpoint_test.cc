@@ -10,12 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "edgestream/contract/processed_record.h"
 #include "edgestream/processor/windows.h"
 
 namespace edgestream::processor {
 namespace {
 
 using namespace std::chrono;
+using contract::decode_partial_batch;
+using contract::encode_partial_batch;
+using contract::encode_aggregate_correction;
 
 EventTime at(int64_t ms) { return EventTime{Millis{ms}}; }
 

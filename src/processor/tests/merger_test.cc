@@ -16,6 +16,7 @@ namespace {
 using namespace std::chrono;
 using namespace std::chrono_literals;
 using WallTime = PartialMerger::WallTime;
+using contract::decode_partial_batch;
 
 const WallTime kT0 = WallTime{} + hours{1000};  // fake wall clock
 

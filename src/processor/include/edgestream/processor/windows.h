@@ -34,6 +34,8 @@
 #include <vector>
 
 #include "edgestream/common/timestamp.h"
+#include "edgestream/contract/aggregate.h"
+#include "edgestream/contract/partial_batch.h"
 #include "edgestream/processor/reading.h"
 
 namespace edgestream::processor {
@@ -57,35 +59,14 @@ struct WindowConfig {
   std::chrono::milliseconds max_partition_wait = std::chrono::seconds(120);
 };
 
-// Sum, count, min and max of temperatures in one window. Merging is
-// associative and commutative, so partials can be combined in any order.
-struct Aggregate {
-  EventTime window_start;
-  int64_t count = 0;
-  double sum = 0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-
-  void add(double temperature);
-  void merge(const Aggregate& other);
-  double average() const { return count == 0 ? 0 : sum / static_cast<double>(count); }
-};
+// The window summary and the partial batch are the data contract's
+// (edgestream/contract): the processor names them as it always has.
+using contract::Aggregate;
+using contract::kNoWatermarkYet;
+using contract::PartialBatch;
 
 // Start of the window holding `time` (floor to a multiple of size since the epoch).
 EventTime window_start_of(EventTime time, Millis size);
-
-// Appends {"type":"aggregate","window_start":…,"window_end":…,
-// "temperature_avg":…,"count":…,"temperature_min":…,"temperature_max":…}.
-void encode_aggregate(std::string& out, const Aggregate& aggregate, Millis window_size);
-// Appends {"type":"aggregate_correction","window_start":…,"window_end":…,
-// "count":n,"temperature_sum":s,"temperature_min":a,"temperature_max":b}: the
-// share of one input partition that the published aggregate of the window
-// lacks (its partial arrived after the minute was final). A reader adds it:
-// count and sum add up, min and max combine.
-void encode_aggregate_correction(std::string& out, const Aggregate& late_partial, Millis window_size);
-// Same with "type":"device_aggregate" and "device_id" after the type.
-void encode_device_aggregate(std::string& out, std::string_view device_id,
-                             const Aggregate& aggregate, Millis window_size);
 
 // What is saved with a partition's committed offset (Kafka offset-commit
 // metadata, committed atomically inside the transaction), so that a restarted
@@ -173,29 +154,6 @@ class PartitionWindows {
   EventTime cached_start_;
   OpenWindow* cached_window_ = nullptr;
 };
-
-// A batch of partials from one input partition, carried through the internal
-// topic `processor-partials` as one JSON message:
-// {"partition":p,"watermark":ms,"windows":[{"start":ms,"count":n,"sum":s,"min":a,"max":b},…],"offset":o}
-// (sum is carried, not the average, so merging is exact; doubles printed
-// round-trip exactly.) "offset" is left out when unknown (and absent in
-// batches of older writers, which decode with covered_offset -1).
-struct PartialBatch {
-  int32_t partition = 0;
-  EventTime watermark;
-  std::vector<Aggregate> windows;
-  // Every input record of the partition below this offset is reflected in
-  // the watermark and the partials sent so far: the merger compares it with
-  // the partition's log-end offset to tell "idle" from "behind". -1: unknown.
-  int64_t covered_offset = -1;
-};
-// The watermark of a batch from a partition that has no kept reading yet (it
-// still reports its covered offset): the smallest time a batch can carry, so
-// that it holds every window, as "no watermark yet" does, in any merger.
-inline constexpr EventTime kNoWatermarkYet{
-    std::chrono::sys_days{std::chrono::year{0} / std::chrono::January / 1}};
-std::string encode_partial_batch(const PartialBatch& batch);
-std::optional<PartialBatch> decode_partial_batch(std::string_view text);
 
 // Checkpoint committed with the offset of the `processor-partials` partition.
 struct MergerCheckpoint {
