@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "edgestream/common/json_read.h"
 #include "edgestream/contract/fields.h"
+#include "json_read.h"
 
 namespace edgestream::contract::detail {
 

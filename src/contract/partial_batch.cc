@@ -6,8 +6,8 @@
 #include <limits>
 #include <utility>
 
-#include "edgestream/common/json_read.h"
 #include "edgestream/common/json_text.h"
+#include "json_read.h"
 
 namespace edgestream::contract {
 

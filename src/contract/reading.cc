@@ -5,10 +5,10 @@
 #include <string>
 #include <utility>
 
-#include "edgestream/common/json_read.h"
 #include "edgestream/common/json_text.h"
 #include "edgestream/contract/fields.h"
 #include "json_document.h"
+#include "json_read.h"
 
 namespace edgestream::contract {
 

@@ -189,7 +189,7 @@ PartitionWindows::OpenWindow& PartitionWindows::window_for(EventTime start) {
   return it->second;
 }
 
-PartitionWindows::AddOutcome PartitionWindows::add(const Reading& reading, int64_t offset) {
+PartitionWindows::AddOutcome PartitionWindows::add(const Reading& reading, Offset offset) {
   const EventTime start = window_start_of(reading.timestamp, config_.size);
   // Late means: the partition's watermark had already passed the window's
   // end when the reading arrived. That depends only on the records before it
@@ -276,7 +276,7 @@ PartialMerger::PartialMerger(WindowConfig config, int32_t input_partitions,
       input_partitions_(std::max(input_partitions, 0)),
       finalized_before_(from_sentinel(checkpoint.finalized_before)) {}
 
-void PartialMerger::start_clock(WallTime now) {
+void PartialMerger::start_clock(SteadyTime now) {
   if (clock_started_) return;
   clock_started_ = true;
   for (int32_t partition = 0; partition < input_partitions_; ++partition) {
@@ -284,7 +284,7 @@ void PartialMerger::start_clock(WallTime now) {
   }
 }
 
-std::vector<Aggregate> PartialMerger::add(const PartialBatch& batch, int64_t offset, WallTime now) {
+std::vector<Aggregate> PartialMerger::add(const PartialBatch& batch, Offset offset, SteadyTime now) {
   start_clock(now);
   std::vector<Aggregate> late;
   if (batch.partition < 0) return late;  // decode_partial_batch never yields one
@@ -316,14 +316,14 @@ std::vector<Aggregate> PartialMerger::add(const PartialBatch& batch, int64_t off
   return late;
 }
 
-void PartialMerger::set_log_end_offset(int32_t partition, int64_t log_end_offset, WallTime now) {
+void PartialMerger::set_log_end_offset(Partition partition, Offset log_end_offset, SteadyTime now) {
   start_clock(now);
   if (partition < 0) return;
   partitions_.try_emplace(partition, PartitionState{std::nullopt, -1, -1, now})
       .first->second.log_end_offset = log_end_offset;
 }
 
-std::vector<Aggregate> PartialMerger::take_final(WallTime now) {
+std::vector<Aggregate> PartialMerger::take_final(SteadyTime now) {
   start_clock(now);
   std::vector<Aggregate> final_windows;
   std::optional<EventTime> min_active, max_known;

@@ -133,8 +133,8 @@ void check_batch(std::string_view input) {
   }
   // The merger must take any decodable batch.
   PartialMerger merger(WindowConfig{}, 4);
-  merger.add(*batch, 0, PartialMerger::WallTime{});
-  (void)merger.take_final(PartialMerger::WallTime{} + std::chrono::hours{1});
+  merger.add(*batch, 0, SteadyTime{});
+  (void)merger.take_final(SteadyTime{} + std::chrono::hours{1});
 }
 
 }  // namespace

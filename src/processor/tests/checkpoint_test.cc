@@ -306,9 +306,9 @@ TEST(CheckpointRepair, PoisonedMergerResumesWithTheNextMinuteOpen) {
                                         a.add(20);
                                         return a;
                                       }()}},
-                         10, PartialMerger::WallTime{});
+                         10, SteadyTime{});
   EXPECT_TRUE(late.empty());
-  EXPECT_EQ(merger.take_final(PartialMerger::WallTime{}).size(), 1U);
+  EXPECT_EQ(merger.take_final(SteadyTime{}).size(), 1U);
 }
 
 TEST(EncodeAggregateCorrection, ReferenceText) {

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "edgestream/common/kafka_types.h"
 #include "edgestream/common/timestamp.h"
 #include "edgestream/contract/aggregate.h"
 
@@ -37,13 +38,13 @@ inline constexpr bool in_epoch_millis_range(std::int64_t ms) {
 }
 
 struct PartialBatch {
-  std::int32_t partition = 0;
+  Partition partition = 0;
   EventTime watermark;
   std::vector<Aggregate> windows;
   // Every input record of the partition below this offset is reflected in
   // the watermark and the partials sent so far: the merger compares it with
   // the partition's log-end offset to tell "idle" from "behind". -1: unknown.
-  std::int64_t covered_offset = -1;
+  Offset covered_offset = kUnknownOffset;
 };
 // The watermark of a batch from a partition that has no kept reading yet (it
 // still reports its covered offset): the smallest time a batch can carry, so

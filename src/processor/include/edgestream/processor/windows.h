@@ -33,6 +33,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "edgestream/common/kafka_types.h"
 #include "edgestream/common/timestamp.h"
 #include "edgestream/contract/aggregate.h"
 #include "edgestream/contract/partial_batch.h"
@@ -117,7 +118,7 @@ class PartitionWindows {
 
   enum class AddOutcome { kAggregated, kLate };
   // Adds a kept reading at `offset`, advancing the watermark. Does not close windows.
-  AddOutcome add(const Reading& reading, int64_t offset);
+  AddOutcome add(const Reading& reading, Offset offset);
   // Closes (and forgets) every window whose end <= watermark.
   ClosedWindows close_ready();
 
@@ -178,8 +179,6 @@ bool repair_merger_checkpoint(MergerCheckpoint& checkpoint, EventTime now, const
 // by elapsed time.
 class PartialMerger {
  public:
-  using WallTime = std::chrono::steady_clock::time_point;
-
   PartialMerger(WindowConfig config, int32_t input_partitions);
   PartialMerger(WindowConfig config, int32_t input_partitions, const MergerCheckpoint& checkpoint);
 
@@ -187,13 +186,13 @@ class PartialMerger {
   // final (late partials, also counted in late_partials()): each is one
   // partition's contribution that the published aggregate lacks, for the
   // caller to publish as a correction.
-  std::vector<Aggregate> add(const PartialBatch& batch, int64_t offset, WallTime now);
+  std::vector<Aggregate> add(const PartialBatch& batch, Offset offset, SteadyTime now);
   // The input partition's log-end offset as the broker reported it (for a
   // read_committed reader), or -1 when the broker could not be asked. A
   // partition is idle when the offset its latest batch covers reaches it.
-  void set_log_end_offset(int32_t partition, int64_t log_end_offset, WallTime now);
+  void set_log_end_offset(Partition partition, Offset log_end_offset, SteadyTime now);
   // Final aggregates now complete, ascending by window start; each is returned once.
-  std::vector<Aggregate> take_final(WallTime now);
+  std::vector<Aggregate> take_final(SteadyTime now);
 
   int64_t late_partials() const;
   // Windows finalised while a stalled partition (input waiting, no progress
@@ -206,15 +205,15 @@ class PartialMerger {
  private:
   struct PartitionState {
     std::optional<EventTime> watermark;
-    int64_t covered_offset = -1;   // from its latest batch; -1 unknown
-    int64_t log_end_offset = -1;   // from the broker; -1 unknown
-    WallTime last_progress;  // when its watermark or covered offset last advanced (or the clock started)
+    Offset covered_offset = kUnknownOffset;  // from its latest batch
+    Offset log_end_offset = kUnknownOffset;  // from the broker
+    SteadyTime last_progress;  // when its watermark or covered offset last advanced (or the clock started)
   };
   struct PendingWindow {
     Aggregate aggregate;
     int64_t min_offset = std::numeric_limits<int64_t>::max();
   };
-  void start_clock(WallTime now);
+  void start_clock(SteadyTime now);
 
   WindowConfig config_;
   int32_t input_partitions_;
