@@ -14,7 +14,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   librdkafka-dev prometheus-cpp-dev libsimdjson-dev libzstd-dev libsnappy-dev
   libcurl4-openssl-dev libssl-dev libexpat1-dev libcli11-dev libgtest-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy
   kcat openssl
   python3 python3-venv python3-pip
   openjdk-17-jre-headless maven

@@ -38,7 +38,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 # TLS + SASL client settings from var/edgestream.env (scripts/lib/edgestream_kafka.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                 "scripts", "lib"))
-from edgestream_kafka import client_config  # noqa: E402
+from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
 # The admin principal's settings, filled by main().
 KAFKA = {}
@@ -46,16 +46,6 @@ KAFKA = {}
 MiB = 1024 * 1024
 TARGET_BYTES = 64 * MiB
 PARTITIONS = 3
-
-
-def load_env(repo):
-    env = {}
-    with open(os.path.join(repo, "var", "edgestream.env")) as handle:
-        for line in handle:
-            if line.startswith("export "):
-                key, _, value = line[len("export "):].strip().partition("=")
-                env[key] = value
-    return env
 
 
 def fill(bootstrap, topic, readings, seed=1):
@@ -217,7 +207,7 @@ def main():
     parser.add_argument("--archiver-arg", action="append", default=[],
                         help="extra argument for the archiver (repeatable), e.g. --archiver-arg=--row-group-rows=65536")
     args = parser.parse_args()
-    env = load_env(repo)
+    env = read_stack_env(repo)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
     KAFKA.update(client_config(env))
     admin = AdminClient(KAFKA)

@@ -26,23 +26,13 @@ from confluent_kafka.admin import AdminClient, NewTopic
 # TLS + SASL client settings from var/edgestream.env (scripts/lib/edgestream_kafka.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                 "scripts", "lib"))
-from edgestream_kafka import client_config  # noqa: E402
+from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
 # The admin principal's settings and the stack's environment, filled by main().
 KAFKA = {}
 ENV = {}
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def load_env():
-    env = {}
-    with open(os.path.join(REPO, "var", "edgestream.env")) as handle:
-        for line in handle:
-            if line.startswith("export "):
-                key, _, value = line[len("export "):].strip().partition("=")
-                env[key] = value
-    return env
 
 
 def cpu_seconds(pid):
@@ -91,7 +81,7 @@ def main():
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    env = load_env()
+    env = read_stack_env(REPO)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
     ENV.update(env)
     KAFKA.update(client_config(env))

@@ -83,7 +83,7 @@ void run(benchmark::State& state) {
       (void)windows.add(result.reading, static_cast<int64_t>(i));
       if constexpr (kEncode) {
         out.clear();
-        encode_reading(out, result.reading);
+        contract::encode_reading(out, result.reading, contract::ReadingTopic::kProcessedData);
         benchmark::DoNotOptimize(out.data());
       }
       if ((i + 1) % kRecordsPerBatch == 0) closed += static_cast<int64_t>(windows.close_ready().fleet_partials.size());

@@ -25,17 +25,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 # TLS + SASL client settings from var/edgestream.env (scripts/lib/edgestream_kafka.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                 "scripts", "lib"))
-from edgestream_kafka import client_config  # noqa: E402
-
-
-def load_env(repo):
-    env = {}
-    with open(os.path.join(repo, "var", "edgestream.env")) as handle:
-        for line in handle:
-            if line.startswith("export "):
-                key, _, value = line[len("export "):].strip().partition("=")
-                env[key] = value
-    return env
+from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
 
 def timed(command, output=None, **kwargs):
@@ -57,7 +47,7 @@ def main():
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    env = load_env(repo)
+    env = read_stack_env(repo)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
     admin = AdminClient(client_config(env))
 

@@ -36,6 +36,15 @@ def read_env_file(path: Path | str) -> dict[str, str]:
     return values
 
 
+def read_stack_env(repo: Path | str) -> dict[str, str]:
+    """The local stack's settings (var/edgestream.env of the checkout at
+    `repo`, written by scripts/stack.sh start), as a dict."""
+    path = Path(repo) / "var" / "edgestream.env"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: start the local stack with `scripts/stack.sh start`")
+    return read_env_file(path)
+
+
 def read_password(path: Path | str) -> str:
     """A password file's content without its trailing newline, read the
     same way the C++ components read --kafka-password-file."""

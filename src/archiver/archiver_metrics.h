@@ -63,7 +63,7 @@ class ArchiverMetrics {
   prometheus::Counter& already_archived_;
   std::array<prometheus::Counter*, std::size(kAllKinds)> records_in_{};
   std::array<prometheus::Counter*, std::size(kAllKinds)> files_uploaded_{};
-  std::array<prometheus::Counter*, std::size(kAllInvalidReasons)> dead_lettered_{};
+  std::array<prometheus::Counter*, contract::kInvalidReasonCount> dead_lettered_{};
   prometheus::Counter& uploaded_bytes_;
   prometheus::Histogram& upload_duration_;
   prometheus::Gauge& spool_bytes_;

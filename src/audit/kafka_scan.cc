@@ -4,8 +4,9 @@
 #include <set>
 
 #include "edgestream/archiver/layout.h"
-#include "edgestream/archiver/record.h"
 #include "edgestream/common/log.h"
+#include "edgestream/contract/fields.h"
+#include "edgestream/contract/processed_record.h"
 
 namespace edgestream::audit {
 namespace {
@@ -144,7 +145,7 @@ Result<KafkaScan> scan_processed_data(const KafkaScanConfig& config) {
     return unreachable(std::string("assign failed: ") + rd_kafka_err2str(err), config);
   }
 
-  archiver::RecordParser parser;
+  contract::ProcessedRecordParser parser;
   // The stream of the previous record, cached: consecutive records of a
   // partition mostly share one, and a map lookup per record is the scan's
   // largest cost after parsing.
@@ -181,11 +182,11 @@ Result<KafkaScan> scan_processed_data(const KafkaScanConfig& config) {
     ++part.records;
     const std::string_view payload(static_cast<const char*>(message->payload), message->len);
     // The archiver dead-letters oversized records before parsing them.
-    if (payload.size() > archiver::kMaxRecordBytes) {
+    if (payload.size() > contract::kMaxRecordBytes) {
       ++part.dead_lettered;
       continue;
     }
-    const archiver::ParseResult parsed = parser.parse(payload);
+    const contract::ProcessedRecordParseResult parsed = parser.parse(payload);
     if (!parsed.ok) {
       ++part.dead_lettered;
       continue;

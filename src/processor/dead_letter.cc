@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "edgestream/common/kafka.h"
+#include "edgestream/common/kafka_framing.h"
 
 namespace edgestream::processor {
 

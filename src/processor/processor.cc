@@ -13,6 +13,9 @@
 #include "edgestream/common/shutdown.h"
 #include "edgestream/common/timestamp.h"
 #include "edgestream/common/tracing.h"
+#include "edgestream/contract/partial_batch.h"
+#include "edgestream/contract/processed_record.h"
+#include "edgestream/contract/reading.h"
 #include "edgestream/processor/dead_letter.h"
 #include "edgestream/processor/reading.h"
 #include "processor_metrics.h"
@@ -562,7 +565,7 @@ Status Processor::process_raw(const rd_kafka_message_t& message, InputPartition&
   }
 
   buffer_.clear();
-  encode_reading(buffer_, parsed.reading);
+  contract::encode_reading(buffer_, parsed.reading, contract::ReadingTopic::kProcessedData);
   ++staged.readings_out;
   // In milliseconds: the system clock counts nanoseconds, which cannot hold
   // the distance to a reading stamped in year 0001 (±292 years).
@@ -587,7 +590,7 @@ Status Processor::process_partial(const rd_kafka_message_t& message, MergerParti
   dirty_ = true;
   ++metrics_->staged().records_in_partials;
   std::string_view payload(static_cast<const char*>(message.payload), message.len);
-  auto batch = decode_partial_batch(payload);
+  auto batch = contract::decode_partial_batch(payload);
   if (!batch) {
     // Only this program writes the topic: an unreadable batch is a bug, a
     // foreign writer or an incompatible version. Stopping would crash-loop
@@ -614,7 +617,7 @@ Status Processor::process_partial(const rd_kafka_message_t& message, MergerParti
               batch->partition, " (", partial.count, " readings) arrived after the minute was final; ",
               "publishing an aggregate_correction");
     buffer_.clear();
-    encode_aggregate_correction(buffer_, partial, config_.windows.size);
+    contract::encode_aggregate_correction(buffer_, partial, config_.windows.size);
     std::string key = format_rfc3339(partial.window_start);
     if (auto status = produce(config_.output_topic, RD_KAFKA_PARTITION_UA, key, buffer_); !status) {
       return status;
@@ -642,7 +645,7 @@ Status Processor::commit() {
     ClosedWindows closed = state.windows.close_ready();
     for (const auto& device : closed.device_aggregates) {
       buffer_.clear();
-      encode_device_aggregate(buffer_, device.device_id, device.aggregate, config_.windows.size);
+      contract::encode_device_aggregate(buffer_, device.device_id, device.aggregate, config_.windows.size);
       ++metrics_->staged().device_aggregates_out;
       if (auto status = produce(config_.output_topic, RD_KAFKA_PARTITION_UA, device.device_id, buffer_); !status) {
         return status;
@@ -656,7 +659,7 @@ Status Processor::commit() {
         (covered >= 0 && covered != state.last_sent_covered)) {
       PartialBatch batch{partition, watermark.value_or(kNoWatermarkYet), std::move(closed.fleet_partials),
                          covered};
-      if (auto status = produce(config_.partials_topic, 0, {}, encode_partial_batch(batch)); !status) {
+      if (auto status = produce(config_.partials_topic, 0, {}, contract::encode_partial_batch(batch)); !status) {
         return status;
       }
       state.last_sent_watermark = watermark;
@@ -677,7 +680,7 @@ Status Processor::commit() {
     }
     for (const Aggregate& aggregate : final_windows) {
       buffer_.clear();
-      encode_aggregate(buffer_, aggregate, config_.windows.size);
+      contract::encode_aggregate(buffer_, aggregate, config_.windows.size);
       ++metrics_->staged().aggregates_out;
       std::string key = format_rfc3339(aggregate.window_start);
       if (auto status = produce(config_.output_topic, RD_KAFKA_PARTITION_UA, key, buffer_); !status) {

@@ -110,13 +110,7 @@ ProcessorMetrics::ProcessorMetrics(prometheus::Registry& registry, const std::st
                         .Add({})) {
   // Series whose labels are known up front exist from the start, at 0, so
   // rates and dashboards show 0 rather than no data before the first event.
-  for (InvalidReason reason :
-       {InvalidReason::kTooLarge, InvalidReason::kInvalidUtf8, InvalidReason::kInvalidJson,
-        InvalidReason::kNotAnObject, InvalidReason::kMissingField, InvalidReason::kWrongType,
-        InvalidReason::kInvalidDeviceId, InvalidReason::kInvalidTimestamp,
-        InvalidReason::kNonFiniteNumber, InvalidReason::kHumidityOutOfRange,
-        InvalidReason::kTemperatureBelowAbsoluteZero, InvalidReason::kPartialBatchUndecodable,
-        InvalidReason::kTimestampInFuture}) {
+  for (InvalidReason reason : contract::kRawDataInvalidReasons) {
     dead_lettered_.Add({{"reason", to_string(reason)}});
   }
 }

@@ -8,44 +8,12 @@
 #include <utility>
 
 #include "edgestream/common/json_text.h"
-#include "edgestream/common/json_read.h"
 
 namespace edgestream::processor {
 
-namespace od = simdjson::ondemand;
-
 namespace {
 
-using std::chrono::days;
-using std::chrono::sys_days;
-
-// The span of times RFC 3339 can write (years 0000–9999). Decoders reject
-// times outside it, so window arithmetic on decoded values cannot overflow.
-constexpr int64_t kMinTimeMs =
-    std::chrono::duration_cast<Millis>(
-        sys_days{std::chrono::year{0} / std::chrono::January / 1}.time_since_epoch())
-        .count();
-constexpr int64_t kMaxTimeMs =
-    std::chrono::duration_cast<Millis>(
-        (sys_days{std::chrono::year{9999} / std::chrono::December / 31} + days{1})
-            .time_since_epoch())
-        .count() -
-    1;
-
-bool in_time_range(int64_t ms) { return ms >= kMinTimeMs && ms <= kMaxTimeMs; }
-
 void append_int(std::string& out, int64_t value) { append_json_int(out, value); }
-
-// Doubles in partial batches must survive the trip exactly, including a sum
-// that overflowed to ±infinity (two readings of -1e308 do that). 1e999 is
-// valid JSON that every parser reads as infinity, so it stands in for it.
-void append_batch_number(std::string& out, double value) {
-  if (std::isinf(value)) {
-    out += value > 0 ? "1e999" : "-1e999";
-    return;
-  }
-  append_json_number(out, value);  // NaN becomes null, which decoding rejects
-}
 
 // Strict "<integer>" parse: optional '-', digits, nothing else.
 bool parse_int(std::string_view text, int64_t& out) {
@@ -88,7 +56,7 @@ bool parse_optional_time(std::string_view text, std::optional<EventTime>& out) {
     return true;
   }
   int64_t ms = 0;
-  if (!parse_int(text, ms) || !in_time_range(ms)) return false;
+  if (!parse_int(text, ms) || !contract::in_epoch_millis_range(ms)) return false;
   out = EventTime{Millis{ms}};
   return true;
 }
@@ -108,85 +76,7 @@ std::optional<EventTime> from_sentinel(EventTime time) {
 }
 EventTime to_sentinel(std::optional<EventTime> time) { return time.value_or(EventTime::min()); }
 
-bool read_int(od::value& value, int64_t& out) {
-  return value.get_int64().get(out) == simdjson::SUCCESS;
-}
-
-bool read_time(od::value& value, EventTime& out) {
-  int64_t ms = 0;
-  if (!read_int(value, ms) || !in_time_range(ms)) return false;
-  out = EventTime{Millis{ms}};
-  return true;
-}
-
-// Reads a double written by append_batch_number: beyond-range numbers (1e999)
-// are the infinities it wrote.
-bool read_batch_double(od::value& value, double& out) {
-  od::json_type type{};
-  if (value.type().get(type) != simdjson::SUCCESS || type != od::json_type::number) return false;
-  std::string_view token = json_read::trim_json_whitespace(value.raw_json_token());
-  if (value.get_double().get(out) == simdjson::SUCCESS) return true;
-  if (!json_read::is_json_number(token)) return false;
-  out = token.front() == '-' ? -std::numeric_limits<double>::infinity()
-                             : std::numeric_limits<double>::infinity();
-  return true;
-}
-
-bool read_window(od::value& value, Aggregate& out) {
-  od::object object;
-  if (value.get_object().get(object) != simdjson::SUCCESS) return false;
-  unsigned seen = 0;
-  for (auto field_result : object) {
-    od::field field;
-    if (std::move(field_result).get(field) != simdjson::SUCCESS) return false;
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
-    od::value& field_value = field.value();
-    unsigned bit = 0;
-    bool ok = true;
-    if (key == "start") {
-      bit = 1;
-      ok = read_time(field_value, out.window_start);
-    } else if (key == "count") {
-      bit = 2;
-      ok = read_int(field_value, out.count);
-    } else if (key == "sum") {
-      bit = 4;
-      ok = read_batch_double(field_value, out.sum);
-    } else if (key == "min") {
-      bit = 8;
-      ok = read_batch_double(field_value, out.min);
-    } else if (key == "max") {
-      bit = 16;
-      ok = read_batch_double(field_value, out.max);
-    } else {
-      ok = json_read::skip_value(field_value, 0);  // a newer writer's field
-    }
-    if (!ok || (seen & bit) != 0) return false;
-    seen |= bit;
-  }
-  // A partial exists only for a window with data, whose min and max are finite.
-  return seen == 31 && out.count > 0 && std::isfinite(out.min) && std::isfinite(out.max) &&
-         out.min <= out.max && !std::isnan(out.sum);
-}
-
 }  // namespace
-
-// --- Aggregate ---------------------------------------------------------------
-
-void Aggregate::add(double temperature) {
-  ++count;
-  sum += temperature;
-  min = std::min(min, temperature);
-  max = std::max(max, temperature);
-}
-
-void Aggregate::merge(const Aggregate& other) {
-  count += other.count;
-  sum += other.sum;
-  min = std::min(min, other.min);
-  max = std::max(max, other.max);
-}
 
 EventTime window_start_of(EventTime time, Millis size) {
   assert(size.count() > 0 && "window size must be positive; config validation guarantees it");
@@ -196,53 +86,6 @@ EventTime window_start_of(EventTime time, Millis size) {
   // Integer division truncates towards zero; windows floor, also before 1970.
   if (ms % width < 0) --quotient;
   return EventTime{Millis{quotient * width}};
-}
-
-namespace {
-void append_aggregate_fields(std::string& out, const Aggregate& aggregate, Millis window_size) {
-  out += R"("window_start":")";
-  append_rfc3339(out, aggregate.window_start);
-  out += R"(","window_end":")";
-  append_rfc3339(out, aggregate.window_start + window_size);
-  out += R"(","temperature_avg":)";
-  append_json_number(out, aggregate.average());
-  out += R"(,"count":)";
-  append_int(out, aggregate.count);
-  out += R"(,"temperature_min":)";
-  append_json_number(out, aggregate.min);
-  out += R"(,"temperature_max":)";
-  append_json_number(out, aggregate.max);
-  out += '}';
-}
-}  // namespace
-
-void encode_aggregate(std::string& out, const Aggregate& aggregate, Millis window_size) {
-  out += R"({"type":"aggregate",)";
-  append_aggregate_fields(out, aggregate, window_size);
-}
-
-void encode_aggregate_correction(std::string& out, const Aggregate& late_partial, Millis window_size) {
-  out += R"({"type":"aggregate_correction","window_start":")";
-  append_rfc3339(out, late_partial.window_start);
-  out += R"(","window_end":")";
-  append_rfc3339(out, late_partial.window_start + window_size);
-  out += R"(","count":)";
-  append_int(out, late_partial.count);
-  out += R"(,"temperature_sum":)";
-  append_json_number(out, late_partial.sum);
-  out += R"(,"temperature_min":)";
-  append_json_number(out, late_partial.min);
-  out += R"(,"temperature_max":)";
-  append_json_number(out, late_partial.max);
-  out += '}';
-}
-
-void encode_device_aggregate(std::string& out, std::string_view device_id,
-                             const Aggregate& aggregate, Millis window_size) {
-  out += R"({"type":"device_aggregate","device_id":)";
-  append_json_string(out, device_id);
-  out += ',';
-  append_aggregate_fields(out, aggregate, window_size);
 }
 
 // --- Checkpoints ---------------------------------------------------------------
@@ -346,7 +189,7 @@ PartitionWindows::OpenWindow& PartitionWindows::window_for(EventTime start) {
   return it->second;
 }
 
-PartitionWindows::AddOutcome PartitionWindows::add(const Reading& reading, int64_t offset) {
+PartitionWindows::AddOutcome PartitionWindows::add(const Reading& reading, Offset offset) {
   const EventTime start = window_start_of(reading.timestamp, config_.size);
   // Late means: the partition's watermark had already passed the window's
   // end when the reading arrived. That depends only on the records before it
@@ -422,94 +265,6 @@ PartitionCheckpoint PartitionWindows::checkpoint(int64_t next_offset) const {
 
 // --- Partial batches -------------------------------------------------------------
 
-std::string encode_partial_batch(const PartialBatch& batch) {
-  std::string out = R"({"partition":)";
-  append_int(out, batch.partition);
-  out += R"(,"watermark":)";
-  append_int(out, batch.watermark.time_since_epoch().count());
-  out += R"(,"windows":[)";
-  bool first = true;
-  for (const Aggregate& window : batch.windows) {
-    if (!first) out += ',';
-    first = false;
-    out += R"({"start":)";
-    append_int(out, window.window_start.time_since_epoch().count());
-    out += R"(,"count":)";
-    append_int(out, window.count);
-    out += R"(,"sum":)";
-    append_batch_number(out, window.sum);
-    out += R"(,"min":)";
-    append_batch_number(out, window.min);
-    out += R"(,"max":)";
-    append_batch_number(out, window.max);
-    out += '}';
-  }
-  out += ']';
-  if (batch.covered_offset >= 0) {
-    out += R"(,"offset":)";
-    append_int(out, batch.covered_offset);
-  }
-  out += '}';
-  return out;
-}
-
-std::optional<PartialBatch> decode_partial_batch(std::string_view text) {
-  // One parser per thread: batches are decoded once per transaction, so the
-  // copy into a padded string is not worth optimising away.
-  thread_local od::parser parser;
-  simdjson::padded_string padded(text);
-  od::document document;
-  if (parser.iterate(padded).get(document) != simdjson::SUCCESS) return std::nullopt;
-  od::object object;
-  if (document.get_object().get(object) != simdjson::SUCCESS) return std::nullopt;
-
-  PartialBatch batch;
-  unsigned seen = 0;
-  for (auto field_result : object) {
-    od::field field;
-    if (std::move(field_result).get(field) != simdjson::SUCCESS) return std::nullopt;
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return std::nullopt;
-    od::value& value = field.value();
-    unsigned bit = 0;
-    bool ok = true;
-    if (key == "partition") {
-      bit = 1;
-      int64_t partition = 0;
-      ok = read_int(value, partition) && partition >= 0 &&
-           partition <= std::numeric_limits<int32_t>::max();
-      batch.partition = static_cast<int32_t>(partition);
-    } else if (key == "watermark") {
-      bit = 2;
-      ok = read_time(value, batch.watermark);
-    } else if (key == "windows") {
-      bit = 4;
-      od::array array;
-      ok = value.get_array().get(array) == simdjson::SUCCESS;
-      if (ok) {
-        for (auto element_result : array) {
-          od::value element;
-          Aggregate window;
-          if (std::move(element_result).get(element) != simdjson::SUCCESS ||
-              !read_window(element, window)) {
-            return std::nullopt;
-          }
-          batch.windows.push_back(window);
-        }
-      }
-    } else if (key == "offset") {
-      bit = 8;  // optional: older writers do not send it
-      ok = read_int(value, batch.covered_offset) && batch.covered_offset >= 0;
-    } else {
-      ok = json_read::skip_value(value, 0);  // a newer writer's field
-    }
-    if (!ok || (seen & bit) != 0) return std::nullopt;
-    seen |= bit;
-  }
-  if ((seen & 7) != 7 || !json_read::at_document_end(document)) return std::nullopt;
-  return batch;
-}
-
 // --- PartialMerger ---------------------------------------------------------------
 
 PartialMerger::PartialMerger(WindowConfig config, int32_t input_partitions)
@@ -521,7 +276,7 @@ PartialMerger::PartialMerger(WindowConfig config, int32_t input_partitions,
       input_partitions_(std::max(input_partitions, 0)),
       finalized_before_(from_sentinel(checkpoint.finalized_before)) {}
 
-void PartialMerger::start_clock(WallTime now) {
+void PartialMerger::start_clock(SteadyTime now) {
   if (clock_started_) return;
   clock_started_ = true;
   for (int32_t partition = 0; partition < input_partitions_; ++partition) {
@@ -529,7 +284,7 @@ void PartialMerger::start_clock(WallTime now) {
   }
 }
 
-std::vector<Aggregate> PartialMerger::add(const PartialBatch& batch, int64_t offset, WallTime now) {
+std::vector<Aggregate> PartialMerger::add(const PartialBatch& batch, Offset offset, SteadyTime now) {
   start_clock(now);
   std::vector<Aggregate> late;
   if (batch.partition < 0) return late;  // decode_partial_batch never yields one
@@ -561,14 +316,14 @@ std::vector<Aggregate> PartialMerger::add(const PartialBatch& batch, int64_t off
   return late;
 }
 
-void PartialMerger::set_log_end_offset(int32_t partition, int64_t log_end_offset, WallTime now) {
+void PartialMerger::set_log_end_offset(Partition partition, Offset log_end_offset, SteadyTime now) {
   start_clock(now);
   if (partition < 0) return;
   partitions_.try_emplace(partition, PartitionState{std::nullopt, -1, -1, now})
       .first->second.log_end_offset = log_end_offset;
 }
 
-std::vector<Aggregate> PartialMerger::take_final(WallTime now) {
+std::vector<Aggregate> PartialMerger::take_final(SteadyTime now) {
   start_clock(now);
   std::vector<Aggregate> final_windows;
   std::optional<EventTime> min_active, max_known;

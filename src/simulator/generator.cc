@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "edgestream/common/json_text.h"
-
 namespace edgestream::simulator {
 namespace {
 // A few non-OK states a real gateway reports; the processor drops them all.
@@ -65,20 +63,6 @@ Telemetry TelemetryGenerator::next(EventTime now) {
     telemetry.temperature = round_to_tenth(100.1 + 20.0 * unit_(random_));
   }
   return telemetry;
-}
-
-void encode_telemetry(std::string& out, const Telemetry& telemetry) {
-  out += R"({"device_id":)";
-  append_json_string(out, telemetry.device_id);
-  out += R"(,"timestamp":")";
-  append_rfc3339(out, telemetry.timestamp);
-  out += R"(","temperature":)";
-  append_json_number(out, telemetry.temperature);
-  out += R"(,"humidity":)";
-  append_json_number(out, telemetry.humidity);
-  out += R"(,"status":)";
-  append_json_string(out, telemetry.status);
-  out += '}';
 }
 
 }  // namespace edgestream::simulator

@@ -11,6 +11,7 @@
 #include "edgestream/common/metrics.h"
 #include "edgestream/common/shutdown.h"
 #include "edgestream/common/tracing.h"
+#include "edgestream/contract/reading.h"
 #include "edgestream/simulator/rate_pacer.h"
 
 namespace edgestream::simulator {
@@ -231,7 +232,7 @@ Result<RunSummary> run(const SimulatorConfig& config) {
     for (int64_t i = 0; i < batch && !shutdown_requested(); ++i) {
       Telemetry telemetry = generator.next(wall_now);
       payload.clear();
-      encode_telemetry(payload, telemetry);
+      contract::encode_reading(payload, telemetry, contract::ReadingTopic::kRawData);
       // A sampled reading starts a trace; its context rides in the record.
       std::optional<tracing::SpanContext> trace = tracer->sample();
       while (true) {

@@ -271,15 +271,15 @@ def assert_output_exact(output, expected):
                                  expected.window_ms)
 
 
-def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False, with_positions=False):
-    """All committed records of `topic`, up to the last stable offset; with
-    `with_positions`, as (partition, offset, key, value)."""
+def read_messages(bootstrap, topic, partitions=PARTITIONS):
+    """Every committed message of `topic` (confluent-kafka Message objects),
+    up to the last stable offset of each partition, in partition order."""
     consumer = Consumer(kafka_config({"group.id": f"reader-{uuid.uuid4().hex}",
                                       "isolation.level": "read_committed", "enable.partition.eof": True,
                                       "enable.auto.commit": False}, bootstrap=bootstrap))
     consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
     done = set()
-    records = []
+    messages = []
     deadline = time.monotonic() + 120
     try:
         while len(done) < partitions:
@@ -291,14 +291,22 @@ def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False, wit
                         continue
                     raise AssertionError(message.error())
                 done.discard(message.partition())
-                if with_positions:
-                    records.append((message.partition(), message.offset(), message.key(), message.value()))
-                else:
-                    records.append((message.key(), message.value(), message.headers()) if with_headers
-                                   else (message.key(), message.value()))
+                messages.append(message)
     finally:
         consumer.close()
-    return records
+    return messages
+
+
+def read_to_end(bootstrap, topic, partitions=PARTITIONS, with_headers=False, with_positions=False):
+    """All committed records of `topic`, up to the last stable offset, as
+    (key, value), (key, value, headers) with `with_headers`, or
+    (partition, offset, key, value) with `with_positions`."""
+    if with_positions:
+        return [(m.partition(), m.offset(), m.key(), m.value())
+                for m in read_messages(bootstrap, topic, partitions)]
+    if with_headers:
+        return [(m.key(), m.value(), m.headers()) for m in read_messages(bootstrap, topic, partitions)]
+    return [(m.key(), m.value()) for m in read_messages(bootstrap, topic, partitions)]
 
 
 def committed_offsets(bootstrap, group, topic, partitions=PARTITIONS, timeout=60):

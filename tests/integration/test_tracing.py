@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from conftest import REPO, kafka_config, wait_until
-from processor_harness import PARTITIONS, ProcessorProcess, Topics, committed_everything, kept
+from processor_harness import PARTITIONS, ProcessorProcess, Topics, committed_everything, kept, read_messages
 
 JAEGER_START_TIMEOUT = 60
 # The install script builds Jaeger on first use; scripts/test.sh runs it
@@ -148,29 +147,13 @@ def topics(stack_env):
 
 def read_with_headers(bootstrap, topic, partitions=PARTITIONS):
     """Every committed record of `topic`: dicts with partition, offset, key, value, traceparent."""
-    consumer = Consumer(kafka_config({"group.id": f"reader-{uuid.uuid4().hex}",
-                                      "isolation.level": "read_committed", "enable.partition.eof": True,
-                                      "enable.auto.commit": False}, bootstrap=bootstrap))
-    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-    done, records = set(), []
-    deadline = time.monotonic() + 120
-    try:
-        while len(done) < partitions:
-            assert time.monotonic() < deadline, f"reading {topic} to its end timed out"
-            for message in consumer.consume(1000, timeout=1):
-                if message.error():
-                    if message.error().code() == KafkaError._PARTITION_EOF:
-                        done.add(message.partition())
-                        continue
-                    raise AssertionError(message.error())
-                done.discard(message.partition())
-                headers = [value for name, value in (message.headers() or []) if name == "traceparent"]
-                assert len(headers) <= 1, f"{topic}/{message.partition()}@{message.offset()}: {headers}"
-                records.append({"partition": message.partition(), "offset": message.offset(),
-                                "key": message.key(), "value": json.loads(message.value()),
-                                "traceparent": headers[0].decode() if headers else None})
-    finally:
-        consumer.close()
+    records = []
+    for message in read_messages(bootstrap, topic, partitions):
+        headers = [value for name, value in (message.headers() or []) if name == "traceparent"]
+        assert len(headers) <= 1, f"{topic}/{message.partition()}@{message.offset()}: {headers}"
+        records.append({"partition": message.partition(), "offset": message.offset(),
+                        "key": message.key(), "value": json.loads(message.value()),
+                        "traceparent": headers[0].decode() if headers else None})
     return records
 
 

@@ -21,12 +21,16 @@
 
 #include "edgestream/common/timestamp.h"
 #include "edgestream/processor/reading.h"
+#include "edgestream/contract/partial_batch.h"
+#include "edgestream/contract/reading.h"
 #include "edgestream/processor/windows.h"
 
 namespace {
 
 using namespace edgestream;
 using namespace edgestream::processor;
+using contract::decode_partial_batch;
+using contract::encode_partial_batch;
 
 [[noreturn]] void fail(const char* what, std::string_view input) {
   std::fprintf(stderr, "property violated: %s\ninput: %.*s\n", what, static_cast<int>(input.size()),
@@ -65,7 +69,7 @@ void check_record(std::string_view input) {
   check_timestamp(input, result.reading.timestamp);
 
   std::string encoded;
-  encode_reading(encoded, result.reading);
+  contract::encode_reading(encoded, result.reading, contract::ReadingTopic::kProcessedData);
   ParseResult again = second.parse(encoded);
   if (!again.ok) fail("re-encoded reading does not parse", encoded);
   const Reading& a = result.reading;
@@ -129,8 +133,8 @@ void check_batch(std::string_view input) {
   }
   // The merger must take any decodable batch.
   PartialMerger merger(WindowConfig{}, 4);
-  merger.add(*batch, 0, PartialMerger::WallTime{});
-  (void)merger.take_final(PartialMerger::WallTime{} + std::chrono::hours{1});
+  merger.add(*batch, 0, SteadyTime{});
+  (void)merger.take_final(SteadyTime{} + std::chrono::hours{1});
 }
 
 }  // namespace

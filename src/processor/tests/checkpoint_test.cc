@@ -10,12 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "edgestream/contract/processed_record.h"
 #include "edgestream/processor/windows.h"
 
 namespace edgestream::processor {
 namespace {
 
 using namespace std::chrono;
+using contract::decode_partial_batch;
+using contract::encode_partial_batch;
+using contract::encode_aggregate_correction;
 
 EventTime at(int64_t ms) { return EventTime{Millis{ms}}; }
 
@@ -302,9 +306,9 @@ TEST(CheckpointRepair, PoisonedMergerResumesWithTheNextMinuteOpen) {
                                         a.add(20);
                                         return a;
                                       }()}},
-                         10, PartialMerger::WallTime{});
+                         10, SteadyTime{});
   EXPECT_TRUE(late.empty());
-  EXPECT_EQ(merger.take_final(PartialMerger::WallTime{}).size(), 1U);
+  EXPECT_EQ(merger.take_final(SteadyTime{}).size(), 1U);
 }
 
 TEST(EncodeAggregateCorrection, ReferenceText) {

@@ -1,7 +1,7 @@
 // Sizing of dead letters against the record size limit.
 #include <gtest/gtest.h>
 
-#include "edgestream/common/kafka.h"
+#include "edgestream/common/kafka_framing.h"
 #include "edgestream/processor/dead_letter.h"
 
 namespace edgestream::processor {

@@ -15,9 +15,9 @@ namespace {
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
-using WallTime = PartialMerger::WallTime;
+using contract::decode_partial_batch;
 
-const WallTime kT0 = WallTime{} + hours{1000};  // fake wall clock
+const SteadyTime kT0 = SteadyTime{} + hours{1000};  // fake wall clock
 
 EventTime minute(int m, int s = 0) {
   return EventTime{sys_days{year{2024} / December / 26} + hours{10} + minutes{m} + seconds{s}};

@@ -361,7 +361,7 @@ TEST(RecordParser, TimestampsAtTheEdgesOfYears0001And9999RoundTrip) {
     auto result = parser.parse(fields.json());
     ASSERT_TRUE(result.ok) << result.detail;
     std::string encoded;
-    encode_reading(encoded, result.reading);
+    contract::encode_reading(encoded, result.reading, contract::ReadingTopic::kProcessedData);
     EXPECT_EQ(encoded.find(R"("timestamp":"0000)"), std::string::npos) << encoded;
     auto back = again.parse(encoded);
     ASSERT_TRUE(back.ok) << back.detail;
@@ -443,7 +443,7 @@ TEST(EncodeReading, ReferenceText) {
   reading.humidity = 55.2;
   reading.status = "OK";
   std::string out;
-  encode_reading(out, reading);
+  contract::encode_reading(out, reading, contract::ReadingTopic::kProcessedData);
   EXPECT_EQ(out,
             R"({"type":"reading","device_id":"device123","timestamp":"2024-12-26T10:00:00Z","temperature":72.5,"humidity":55.2,"status":"OK"})");
 }
@@ -453,7 +453,7 @@ TEST(EncodeReading, AppendsToExistingText) {
   reading.device_id = "d";
   reading.status = "OK";
   std::string out = "prefix";
-  encode_reading(out, reading);
+  contract::encode_reading(out, reading, contract::ReadingTopic::kProcessedData);
   EXPECT_EQ(out.rfind("prefix{", 0), 0U);
 }
 
@@ -480,7 +480,7 @@ TEST(EncodeReading, OutputParsesBackToTheSameFields) {
     reading.humidity = 99.99;
     reading.status = "OK";
     std::string out;
-    encode_reading(out, reading);
+    contract::encode_reading(out, reading, contract::ReadingTopic::kProcessedData);
     SCOPED_TRACE(out);
 
     simdjson::dom::element root;
@@ -516,7 +516,7 @@ TEST(EncodeReading, OffsetTimestampIsWrittenInUtc) {
   auto result = parser.parse(make([](Fields& f) { f.timestamp = R"("2024-12-27T01:30:00.5+09:00")"; }));
   ASSERT_TRUE(result.ok);
   std::string out;
-  encode_reading(out, result.reading);
+  contract::encode_reading(out, result.reading, contract::ReadingTopic::kProcessedData);
   EXPECT_NE(out.find(R"("timestamp":"2024-12-26T16:30:00.500Z")"), std::string::npos) << out;
 }
 
@@ -541,7 +541,7 @@ TEST(EncodeReading, NumbersRoundTripExactly) {
     reading.temperature = value;
     reading.humidity = 50;
     std::string out;
-    encode_reading(out, reading);
+    contract::encode_reading(out, reading, contract::ReadingTopic::kProcessedData);
     auto result = parser.parse(out);
     ASSERT_TRUE(result.ok) << out << ": " << result.detail;
     EXPECT_EQ(std::memcmp(&result.reading.temperature, &value, sizeof value), 0) << out;

@@ -1,5 +1,7 @@
 #include "edgestream/processor/windows.h"
 
+#include "edgestream/contract/processed_record.h"
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -16,6 +18,8 @@ namespace {
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
+using contract::encode_aggregate;
+using contract::encode_device_aggregate;
 
 EventTime utc(int y, unsigned mo, unsigned d, int h, int mi, int s, int ms = 0) {
   return EventTime{sys_days{year{y} / month{mo} / day{d}} + hours{h} + minutes{mi} + seconds{s} +

@@ -75,7 +75,7 @@ TEST(EncodeTelemetry, MatchesTheWireSchemaExactly) {
               .humidity = 55.2,
               .status = "OK"};
   std::string out;
-  encode_telemetry(out, t);
+  contract::encode_reading(out, t, contract::ReadingTopic::kRawData);
   EXPECT_EQ(out,
             R"({"device_id":"device123","timestamp":"2024-12-26T10:00:00Z","temperature":72.5,"humidity":55.2,"status":"OK"})");
 }
@@ -86,7 +86,7 @@ TEST(EncodeTelemetry, GeneratedRecordsParseBackToTheSameValues) {
   for (int i = 0; i < 5000; ++i) {
     Telemetry t = generator.next(at_seconds(1'735'207'200 + i));
     std::string out;
-    encode_telemetry(out, t);
+    contract::encode_reading(out, t, contract::ReadingTopic::kRawData);
     simdjson::dom::element doc;
     ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS) << out;
     EXPECT_EQ(std::string_view(doc["device_id"]), t.device_id);

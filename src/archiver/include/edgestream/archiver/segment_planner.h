@@ -17,8 +17,6 @@
 
 namespace edgestream::archiver {
 
-using SteadyTime = std::chrono::steady_clock::time_point;
-
 struct PlannerConfig {
   // Length of the UTC periods files are grouped by (an hour in production).
   std::chrono::seconds period{3600};

@@ -1,7 +1,8 @@
 // The expected side of the audit: which records of processed-data the data
 // contract says must be archived, per stream, read the way the archiver reads
-// them (read_committed, classified by the archiver's own RecordParser and
-// period_start_of()), so "what must be archived" has one definition.
+// them (read_committed, classified by the data contract's
+// ProcessedRecordParser and the archiver's period_start_of()), so "what must
+// be archived" has one definition.
 //
 // Called from the audit's main thread; blocks until every partition's scan
 // range is read or the broker stays unreachable for `timeout`.

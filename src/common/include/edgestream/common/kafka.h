@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "edgestream/common/kafka_framing.h"
 #include "edgestream/common/status.h"
 
 namespace edgestream::kafka {
@@ -49,23 +50,6 @@ using Headers = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
 using Queue = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
 
 using Properties = std::vector<std::pair<std::string, std::string>>;
-
-// Framing Kafka adds around records, which the size limits count.
-// The broker checks each record batch against the topic's max.message.bytes:
-// the whole batch, including its 61-byte header (base offset, length, leader
-// epoch, magic, CRC, attributes, last offset delta, two timestamps, producer
-// id, epoch, base sequence, record count).
-inline constexpr size_t kRecordBatchOverheadBytes = 61;
-// librdkafka checks each record against the producer's message.max.bytes as
-// key + value + headers + this bound on the v2 record framing (varint length,
-// attributes, timestamp and offset deltas, key and value lengths, header
-// count), and fills a batch with records up to that total.
-inline constexpr size_t kRecordOverheadBytes = 36;
-// Wire bytes of one record header: two varint lengths (at most 5 bytes each
-// for the sizes a record can have), the name and the value.
-inline constexpr size_t header_wire_bytes(size_t name_bytes, size_t value_bytes) {
-  return 5 + name_bytes + 5 + value_bytes;
-}
 
 // Builds a conf from properties applied in order (later ones win). An unknown
 // key or bad value is an kInvalidConfig error that names the key.

@@ -11,6 +11,9 @@ namespace edgestream {
 using Millis = std::chrono::milliseconds;
 // Event and window times: UTC, millisecond precision (Parquet stores millis).
 using EventTime = std::chrono::sys_time<Millis>;
+// Processing time: the steady clock, for timeouts, idleness and pacing. Never
+// written to a record and never compared with an EventTime.
+using SteadyTime = std::chrono::steady_clock::time_point;
 
 // The span of UTC times edgestream accepts and writes: years 0001–9999, the
 // four-digit years of RFC 3339 without year 0 (which ISO 8601 readers such as

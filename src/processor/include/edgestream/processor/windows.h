@@ -33,7 +33,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "edgestream/common/kafka_types.h"
 #include "edgestream/common/timestamp.h"
+#include "edgestream/contract/aggregate.h"
+#include "edgestream/contract/partial_batch.h"
 #include "edgestream/processor/reading.h"
 
 namespace edgestream::processor {
@@ -57,35 +60,14 @@ struct WindowConfig {
   std::chrono::milliseconds max_partition_wait = std::chrono::seconds(120);
 };
 
-// Sum, count, min and max of temperatures in one window. Merging is
-// associative and commutative, so partials can be combined in any order.
-struct Aggregate {
-  EventTime window_start;
-  int64_t count = 0;
-  double sum = 0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-
-  void add(double temperature);
-  void merge(const Aggregate& other);
-  double average() const { return count == 0 ? 0 : sum / static_cast<double>(count); }
-};
+// The window summary and the partial batch are the data contract's
+// (edgestream/contract): the processor names them as it always has.
+using contract::Aggregate;
+using contract::kNoWatermarkYet;
+using contract::PartialBatch;
 
 // Start of the window holding `time` (floor to a multiple of size since the epoch).
 EventTime window_start_of(EventTime time, Millis size);
-
-// Appends {"type":"aggregate","window_start":…,"window_end":…,
-// "temperature_avg":…,"count":…,"temperature_min":…,"temperature_max":…}.
-void encode_aggregate(std::string& out, const Aggregate& aggregate, Millis window_size);
-// Appends {"type":"aggregate_correction","window_start":…,"window_end":…,
-// "count":n,"temperature_sum":s,"temperature_min":a,"temperature_max":b}: the
-// share of one input partition that the published aggregate of the window
-// lacks (its partial arrived after the minute was final). A reader adds it:
-// count and sum add up, min and max combine.
-void encode_aggregate_correction(std::string& out, const Aggregate& late_partial, Millis window_size);
-// Same with "type":"device_aggregate" and "device_id" after the type.
-void encode_device_aggregate(std::string& out, std::string_view device_id,
-                             const Aggregate& aggregate, Millis window_size);
 
 // What is saved with a partition's committed offset (Kafka offset-commit
 // metadata, committed atomically inside the transaction), so that a restarted
@@ -136,7 +118,7 @@ class PartitionWindows {
 
   enum class AddOutcome { kAggregated, kLate };
   // Adds a kept reading at `offset`, advancing the watermark. Does not close windows.
-  AddOutcome add(const Reading& reading, int64_t offset);
+  AddOutcome add(const Reading& reading, Offset offset);
   // Closes (and forgets) every window whose end <= watermark.
   ClosedWindows close_ready();
 
@@ -174,29 +156,6 @@ class PartitionWindows {
   OpenWindow* cached_window_ = nullptr;
 };
 
-// A batch of partials from one input partition, carried through the internal
-// topic `processor-partials` as one JSON message:
-// {"partition":p,"watermark":ms,"windows":[{"start":ms,"count":n,"sum":s,"min":a,"max":b},…],"offset":o}
-// (sum is carried, not the average, so merging is exact; doubles printed
-// round-trip exactly.) "offset" is left out when unknown (and absent in
-// batches of older writers, which decode with covered_offset -1).
-struct PartialBatch {
-  int32_t partition = 0;
-  EventTime watermark;
-  std::vector<Aggregate> windows;
-  // Every input record of the partition below this offset is reflected in
-  // the watermark and the partials sent so far: the merger compares it with
-  // the partition's log-end offset to tell "idle" from "behind". -1: unknown.
-  int64_t covered_offset = -1;
-};
-// The watermark of a batch from a partition that has no kept reading yet (it
-// still reports its covered offset): the smallest time a batch can carry, so
-// that it holds every window, as "no watermark yet" does, in any merger.
-inline constexpr EventTime kNoWatermarkYet{
-    std::chrono::sys_days{std::chrono::year{0} / std::chrono::January / 1}};
-std::string encode_partial_batch(const PartialBatch& batch);
-std::optional<PartialBatch> decode_partial_batch(std::string_view text);
-
 // Checkpoint committed with the offset of the `processor-partials` partition.
 struct MergerCheckpoint {
   int64_t replay_from = 0;     // earliest offset of a batch holding an unfinalised window
@@ -220,8 +179,6 @@ bool repair_merger_checkpoint(MergerCheckpoint& checkpoint, EventTime now, const
 // by elapsed time.
 class PartialMerger {
  public:
-  using WallTime = std::chrono::steady_clock::time_point;
-
   PartialMerger(WindowConfig config, int32_t input_partitions);
   PartialMerger(WindowConfig config, int32_t input_partitions, const MergerCheckpoint& checkpoint);
 
@@ -229,13 +186,13 @@ class PartialMerger {
   // final (late partials, also counted in late_partials()): each is one
   // partition's contribution that the published aggregate lacks, for the
   // caller to publish as a correction.
-  std::vector<Aggregate> add(const PartialBatch& batch, int64_t offset, WallTime now);
+  std::vector<Aggregate> add(const PartialBatch& batch, Offset offset, SteadyTime now);
   // The input partition's log-end offset as the broker reported it (for a
   // read_committed reader), or -1 when the broker could not be asked. A
   // partition is idle when the offset its latest batch covers reaches it.
-  void set_log_end_offset(int32_t partition, int64_t log_end_offset, WallTime now);
+  void set_log_end_offset(Partition partition, Offset log_end_offset, SteadyTime now);
   // Final aggregates now complete, ascending by window start; each is returned once.
-  std::vector<Aggregate> take_final(WallTime now);
+  std::vector<Aggregate> take_final(SteadyTime now);
 
   int64_t late_partials() const;
   // Windows finalised while a stalled partition (input waiting, no progress
@@ -248,15 +205,15 @@ class PartialMerger {
  private:
   struct PartitionState {
     std::optional<EventTime> watermark;
-    int64_t covered_offset = -1;   // from its latest batch; -1 unknown
-    int64_t log_end_offset = -1;   // from the broker; -1 unknown
-    WallTime last_progress;  // when its watermark or covered offset last advanced (or the clock started)
+    Offset covered_offset = kUnknownOffset;  // from its latest batch
+    Offset log_end_offset = kUnknownOffset;  // from the broker
+    SteadyTime last_progress;  // when its watermark or covered offset last advanced (or the clock started)
   };
   struct PendingWindow {
     Aggregate aggregate;
     int64_t min_offset = std::numeric_limits<int64_t>::max();
   };
-  void start_clock(WallTime now);
+  void start_clock(SteadyTime now);
 
   WindowConfig config_;
   int32_t input_partitions_;

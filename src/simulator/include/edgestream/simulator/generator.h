@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "edgestream/common/timestamp.h"
+#include "edgestream/contract/reading.h"
 
 namespace edgestream::simulator {
 
@@ -21,13 +22,9 @@ struct GeneratorConfig {
   uint64_t seed = 0;                // 0: seed from the OS
 };
 
-struct Telemetry {
-  std::string_view device_id;  // valid until the generator is destroyed
-  EventTime timestamp;
-  double temperature = 0;
-  double humidity = 0;
-  std::string_view status;
-};
+// One generated reading, in the data contract's shape; its device_id views
+// the generator's storage (valid until the generator is destroyed).
+using Telemetry = contract::Reading;
 
 // Not thread-safe: one per producing thread.
 class TelemetryGenerator {
@@ -60,9 +57,5 @@ class TelemetryGenerator {
 // Device identifiers: "device000" … zero-padded to the width of the largest
 // index, so they sort in device order.
 std::string device_id(int32_t index, int32_t device_count);
-
-// Appends one raw-data record in the wire schema:
-// {"device_id":"device123","timestamp":"2024-12-26T10:00:00Z","temperature":72.5,"humidity":55.2,"status":"OK"}
-void encode_telemetry(std::string& out, const Telemetry& telemetry);
 
 }  // namespace edgestream::simulator

@@ -1,4 +1,4 @@
-#include "edgestream/common/json_read.h"
+#include "json_read.h"
 
 namespace edgestream::json_read {
 

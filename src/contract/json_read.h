@@ -1,5 +1,5 @@
-// Reading JSON with simdjson's On Demand API, strictly: helpers shared by the
-// processor's record parser and decoders and the archiver's record parser.
+// Reading JSON with simdjson's On Demand API, strictly: the helpers the
+// contract's parsers and decoders share. Private to the contract library.
 #pragma once
 
 #include <simdjson.h>
