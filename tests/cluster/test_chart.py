@@ -15,7 +15,12 @@ probes; the simulator runs at 100 msg/s (one processor), then at 1,200 msg/s,
 so KEDA must take the processor from 1 to 3 replicas; with 3 running, one
 processor pod and one archiver pod are deleted mid-stream (their
 StatefulSets bring them back); the simulator stops, and KEDA must take the
-processor back to 1. Then everything is counted: every reading the
+processor back to 1. Then the processor falls behind while the rate stays
+below its threshold: the node is cordoned and the processor pod deleted (its
+replacement stays Pending), 16,000 readings arrive at once, and the HPA must
+scale the processor out because the Kafka lag trigger is above its target
+while the rate trigger is below its own; uncordoned, the processors drain
+the backlog. Then everything is counted: every reading the
 simulator wrote to raw-data is in processed-data once, every closed window's
 aggregate once with the value the Python reference model
 (processor_harness.Expected) computes from raw-data, and every
@@ -38,7 +43,7 @@ import pytest
 
 from conftest import REPO, Cluster, prometheus_query, unique_name, wait_until
 from processor_harness import (Expected, Output, Topics, assert_output_exact, committed_everything,
-                               committed_total, flush_records, now_ms, produce, read_to_end)
+                               committed_total, flush_records, make_dataset, now_ms, produce, read_to_end)
 from test_archiver import expected_rows, wait_for_archive
 
 NAMESPACE = "edgestream"
@@ -51,6 +56,14 @@ LOW_RATE, HIGH_RATE = 100, 1200
 # for a loaded 2-core machine. Measured figures are in docs/operations.md.
 SCALE_OUT_BOUND_S = 240
 SCALE_IN_BOUND_S = 300
+LAG_SCALE_OUT_BOUND_S = 120
+# The production thresholds of the processor's ScaledObject (values.yaml).
+LAG_THRESHOLD, RATE_THRESHOLD = 5000, 400
+# The backlog the processor falls behind by: above 3 x the lag threshold (so
+# the lag trigger alone asks for the maximum, 3), yet, sent at once, below
+# the rate threshold: rate(...[1m]) spreads 16,000 offsets over the minute,
+# about 270-300 msg/s with Prometheus' extrapolation (276 measured).
+LAG_BACKLOG = 16_000
 
 
 class Release:
@@ -90,6 +103,11 @@ def _quantity(text: str) -> float:
     if text and text[-1] in suffixes:
         return float(text[:-1]) * suffixes[text[-1]]
     return float(text)
+
+
+def _utc(seconds: float) -> str:
+    """A wall-clock time as Kubernetes writes timestamps (comparable as text)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def _test_values(topics: Topics, archiver_dlq: str, archiver_group: str, prefix: str) -> dict:
@@ -242,6 +260,8 @@ class Timeline:
                 for text in marks:
                     events.remove(next(e for e in events if e[1] == text))
                 writer.writerow({**row, "event": "; ".join(marks)})
+            if events:  # marked after the last sample
+                writer.writerow({"t": events[-1][0], "event": "; ".join(text for _, text in events)})
 
     def mark(self, text: str) -> float:
         at = round(time.monotonic() - self.start, 1)
@@ -326,13 +346,76 @@ def test_keda_scales_the_processor_out_and_in_and_every_record_lands_once(
         kubectl("scale", "--namespace", NAMESPACE, f"deployment/{RELEASE}-simulator", "--replicas=0")
         wait_until(lambda: not release.pods("simulator"), 120, "the simulator pod to exit", interval=1)
         stopped = timeline.mark("simulator stopped")
-        produce(bootstrap, topics.raw, flush_records(now_ms() + 70_000))
+        flush_ms = now_ms() + 70_000
+        produce(bootstrap, topics.raw, flush_records(flush_ms))
         wait_until(lambda: processor_ready(1), SCALE_IN_BOUND_S,
                    "KEDA to scale the processor back to 1", interval=1)
         in_at = timeline.mark("processor back to 1")
         print(f"scale-in 3 -> 1: {in_at - stopped:.0f} s after the simulator stopped")
 
-    # 5. Exactly once through processor churn: raw-data against processed-data
+        # 5. Lag, not rate: the processor falls behind. The node is cordoned
+        # and the processor pod deleted, so its replacement stays Pending and
+        # nothing consumes raw-data (as when a processor's node is lost and
+        # no capacity is left), while a backlog of 16,000 readings (event
+        # time after the flush above, closed by a second flush) arrives at
+        # once. A running processor would drain it in seconds, before the
+        # HPA's next 15-s sync could see it.
+        node = cluster.get("nodes")["items"][0]["metadata"]["name"]
+        kubectl("cordon", node)
+        try:
+            kubectl("delete", "pod", "--namespace", NAMESPACE, f"{RELEASE}-processor-0")
+            timeline.mark("node cordoned, processor pod Pending")
+            behind_wall = time.time()
+            backlog_ms = max(now_ms(), flush_ms) + 1_000
+            produce(bootstrap, topics.raw,
+                    make_dataset(11, LAG_BACKLOG, backlog_ms, 60_000) + flush_records(backlog_ms + 130_000))
+            behind = timeline.mark(f"{LAG_BACKLOG} readings behind")
+            # The HPA's status holds its decision and the metrics it decided
+            # on together: the first status since the backlog asking for 2 or
+            # more replicas is kept.
+            decision = {}
+
+            def hpa_asks_for_more():
+                hpa = cluster.get("hpa", f"keda-hpa-{RELEASE}-processor", "--namespace", NAMESPACE)
+                status = hpa.get("status", {})
+                if status.get("lastScaleTime", "") < _utc(behind_wall - 1) or status.get("desiredReplicas", 0) < 2:
+                    return False
+                decision.update(hpa)
+                return True
+            wait_until(hpa_asks_for_more, LAG_SCALE_OUT_BOUND_S,
+                       "KEDA's HPA to ask for 2+ processors on the raw-data lag", interval=1)
+            wait_until(lambda: processor_replicas() >= 2, 30, "the processor StatefulSet to follow", interval=1)
+        finally:
+            kubectl("uncordon", node)
+        lag_out_at = timeline.mark(f"HPA asks for {decision['status']['desiredReplicas']} processors; uncordoned")
+        wait_until(lambda: release.statefulset_replicas("processor")[1] >= 2, 120,
+                   "2+ processor pods Ready after the node was uncordoned", interval=1)
+        lag_ready_at = timeline.mark("2+ processors ready")
+        print(f"lag scale-out 1 -> {decision['status']['desiredReplicas']}: HPA decision "
+              f"{lag_out_at - behind:.0f} s, 2+ pods Ready {lag_ready_at - behind:.0f} s "
+              "after the backlog was in raw-data")
+        metrics = {}
+        for metric in decision["status"].get("currentMetrics") or []:
+            external = metric["external"]
+            kind = "lag" if "-kafka-" in external["metric"]["name"] else "rate"
+            metrics[kind] = _quantity(external["current"]["averageValue"])
+        targets = {("lag" if "-kafka-" in m["external"]["metric"]["name"] else "rate"):
+                   _quantity(m["external"]["target"]["averageValue"]) for m in decision["spec"]["metrics"]}
+        assert targets == {"lag": LAG_THRESHOLD, "rate": RATE_THRESHOLD}, targets
+        assert metrics.get("lag", 0) > LAG_THRESHOLD, f"lag trigger not above its target: {decision['status']}"
+        assert metrics.get("rate", RATE_THRESHOLD) < RATE_THRESHOLD, \
+            f"rate trigger not below its target, so it may have driven the scale-out: {decision['status']}"
+        print(f"HPA decision: lag {metrics['lag']:.0f}/replica (target {LAG_THRESHOLD}), "
+              f"rate {metrics['rate']:.1f}/replica (target {RATE_THRESHOLD})")
+        # The HPA's own account of why it scaled (its event names the metric).
+        events = json.loads(kubectl("get", "events", "--namespace", NAMESPACE, "-o", "json", "--field-selector",
+                                    f"involvedObject.name=keda-hpa-{RELEASE}-processor,"
+                                    "reason=SuccessfulRescale").stdout)["items"]
+        reasons = [e["message"] for e in events
+                   if (e.get("lastTimestamp") or e.get("eventTime") or "") >= _utc(behind_wall - 1)]
+        assert any("-kafka-" in text and "above target" in text for text in reasons), reasons
+
+    # 6. Exactly once through processor churn and the backlog: raw-data against processed-data
     # with the reference model.
     raw = [(partition, json.loads(value))
            for partition, _, _, value in sorted(read_to_end(bootstrap, topics.raw, with_positions=True),
@@ -352,7 +435,7 @@ def test_keda_scales_the_processor_out_and_in_and_every_record_lands_once(
     dead_letters = read_to_end(bootstrap, topics.dlq)
     assert len(dead_letters) == sum(expected.dead_letters.values()), len(dead_letters)
 
-    # 6. ... and processed-data against the Parquet objects in S3.
+    # 7. ... and processed-data against the Parquet objects in S3.
     processed = [(partition, key.decode() if key else None, json.loads(value))
                  for partition, _, key, value in read_to_end(bootstrap, topics.processed, with_positions=True)]
     rows = expected_rows(processed)
