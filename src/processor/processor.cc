@@ -796,6 +796,8 @@ void Processor::refresh_log_end_offsets() {
     // not treated as idle, which can only delay aggregates, never drop data.
     merger_->merger.set_log_end_offset(partition, err == RD_KAFKA_RESP_ERR_NO_ERROR ? high : -1, now);
   }
+  metrics_->log_end_refreshed(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - now).count());
 }
 
 void Processor::update_lag() {
