@@ -151,6 +151,12 @@ class Processor {
   // callback that runs while the consumer closes still commits through it.
   kafka::Handle producer_;
   kafka::Handle consumer_;
+  // Asks for the input partitions' log-end offsets on a connection of its
+  // own: on the consumer's connection each request waited behind the
+  // consumer's long-poll fetch (fetch.wait.max.ms, 500 ms; the broker answers
+  // a connection's requests one at a time), which held the main loop up to
+  // 1.5 s per refresh while records sat in the queue.
+  kafka::Handle log_end_client_;
   // The most the producer and the broker accept for one record: the
   // producer's message.max.bytes, at most the smallest max.message.bytes of
   // the topics it writes minus the batch header.
@@ -265,6 +271,22 @@ Status Processor::start() {
   if (!consumer) return consumer.error();
   consumer_ = std::move(consumer).value();
   rd_kafka_poll_set_consumer(consumer_.get());
+
+  // No group and no fetches: only ListOffsets go over its connection.
+  // read_committed, so the broker answers with the last stable offset.
+  kafka::Properties log_end_properties{
+      {"bootstrap.servers", config_.bootstrap_servers},
+      {"client.id", "edgestream-processor-" + instance + "-log-end"},
+      {"isolation.level", "read_committed"},
+  };
+  for (const auto& [key, value] : config_.kafka_overrides) {
+    if (key.rfind("transaction", 0) != 0) log_end_properties.emplace_back(key, value);
+  }
+  auto log_end_conf = kafka::make_conf(log_end_properties);
+  if (!log_end_conf) return log_end_conf.error();
+  auto log_end_client = kafka::make_client(RD_KAFKA_CONSUMER, std::move(log_end_conf).value());
+  if (!log_end_client) return log_end_client.error();
+  log_end_client_ = std::move(log_end_client).value();
 
   kafka::PartitionList topics(rd_kafka_topic_partition_list_new(2));
   rd_kafka_topic_partition_list_add(topics.get(), config_.input_topic.c_str(), RD_KAFKA_PARTITION_UA);
@@ -769,14 +791,16 @@ void Processor::refresh_log_end_offsets() {
   log_ends_refreshed_ = now;
   for (int32_t partition = 0; partition < input_partitions_; ++partition) {
     int64_t low = 0, high = 0;
-    // The consumer reads read_committed, so the broker answers with the last
-    // stable offset: records of open producer transactions are not "waiting" yet.
+    // read_committed, so the broker answers with the last stable offset:
+    // records of open producer transactions are not "waiting" yet.
     rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-        consumer_.get(), config_.input_topic.c_str(), partition, &low, &high, kLogEndQueryTimeoutMs);
+        log_end_client_.get(), config_.input_topic.c_str(), partition, &low, &high, kLogEndQueryTimeoutMs);
     // Unknown (-1) when the broker does not answer: the partition is then
     // not treated as idle, which can only delay aggregates, never drop data.
     merger_->merger.set_log_end_offset(partition, err == RD_KAFKA_RESP_ERR_NO_ERROR ? high : -1, now);
   }
+  metrics_->log_end_refreshed(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - now).count());
 }
 
 void Processor::update_lag() {

@@ -97,6 +97,12 @@ ProcessorMetrics::ProcessorMetrics(prometheus::Registry& registry, const std::st
                               .Help("Broker append time of the input record to output")
                               .Register(registry)
                               .Add({}, latency_buckets_seconds())),
+      log_end_refresh_(prometheus::BuildHistogram()
+                           .Name("edgestream_processor_log_end_refresh_seconds")
+                           .Help("Time one refresh of the input partitions' log-end offsets (for the "
+                                 "merger) held the processing loop")
+                           .Register(registry)
+                           .Add({}, latency_buckets_seconds())),
       lag_(prometheus::BuildGauge()
                .Name("edgestream_processor_consumer_lag_records")
                .Help("High watermark minus position, per assigned partition")

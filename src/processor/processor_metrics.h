@@ -64,6 +64,9 @@ class ProcessorMetrics {
   void checkpoint_repaired() { checkpoints_repaired_.Increment(); }
   void set_open_windows(size_t count) { open_windows_.Set(static_cast<double>(count)); }
   void set_lag(const std::string& topic, int32_t partition, int64_t lag);
+  // How long one refresh of the input partitions' log-end offsets held the
+  // processing loop (not transactional: it describes this process).
+  void log_end_refreshed(double seconds) { log_end_refresh_.Observe(seconds); }
   void forget_lag(const std::string& topic, int32_t partition);
 
  private:
@@ -93,6 +96,7 @@ class ProcessorMetrics {
   prometheus::Counter& checkpoints_repaired_;
   prometheus::Histogram& event_latency_;
   prometheus::Histogram& processing_latency_;
+  prometheus::Histogram& log_end_refresh_;
   prometheus::Family<prometheus::Gauge>& lag_;
   prometheus::Counter& committed_;
   prometheus::Counter& aborted_;
