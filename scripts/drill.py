@@ -4,7 +4,7 @@ ending by themselves with a report people can look at.
     drill.py load [--rate 500] [--minutes 10] [--devices 100]
     drill.py cut  [--cut-minutes 10] [--rate 500] ...
     drill.py scale                      (needs the local Kubernetes with KEDA)
-    drill.py all                        (load, then cut; one summary)
+    drill.py all                        (load, cut, scale if the cluster is up; one summary)
 
 scripts/drill.sh builds, starts the stack and calls this; the short forms in
 tests/integration/test_drills.py call it directly with short durations.
