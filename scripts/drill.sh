@@ -6,7 +6,8 @@
 #                           10 minutes: backlog in Kafka, catch-up, audit
 #   scripts/drill.sh scale  the KEDA ramp on the local Kubernetes (needs
 #                           scripts/cluster.sh up)
-#   scripts/drill.sh all    load, then cut, with one summary report
+#   scripts/drill.sh all    load, then cut, then scale when the cluster is up
+#                           (else the summary says scale was skipped), one summary
 # Options (after the drill's name): --rate, --minutes, --devices, --cut-minutes,
 # --cut-after-minutes, --period-seconds, ...; --help lists them.
 # Installs what is missing, builds (optimised) and starts the stack like
