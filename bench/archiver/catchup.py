@@ -53,7 +53,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
-from edgestream_kafka import client_config, read_env_file  # noqa: E402
+from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
 MiB = 1024 * 1024
 PARTITIONS = 3
@@ -210,7 +210,7 @@ def main():
     args = parser.parse_args()
     names = (args.contestants.split(",") if args.contestants else
              ["edgestream"] + (["baseline"] if args.baseline_bin_dir else []) + ["python", "consume-commit"])
-    env = read_env_file(os.path.join(REPO, "var", "edgestream.env"))
+    env = read_stack_env(REPO)
     kafka = client_config(env)  # the admin principal
     admin = AdminClient(kafka)
     tag = uuid.uuid4().hex[:8]

@@ -12,7 +12,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
-from edgestream_kafka import client_config, read_env_file  # noqa: E402
+from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
 running = True
 
@@ -25,7 +25,7 @@ def stop(*_):
 def main():
     bootstrap, topic, group = sys.argv[1:4]
     signal.signal(signal.SIGTERM, stop)
-    env = read_env_file(os.path.join(REPO, "var", "edgestream.env"))
+    env = read_stack_env(REPO)
     consumer = Consumer({**client_config(env, "archiver", bootstrap=bootstrap), "group.id": group,
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
                          "isolation.level": "read_committed", "enable.partition.eof": True})

@@ -27,7 +27,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
-from edgestream_kafka import client_config, read_env_file  # noqa: E402
+from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
 SCHEMA = pa.schema([("DeviceId", pa.string()), ("Timestamp", pa.timestamp("ms", tz="UTC")),
                     ("Temperature", pa.float64()), ("Humidity", pa.float64()), ("Status", pa.string())])
@@ -49,7 +49,7 @@ class OpenHour:
 def main():
     bootstrap, topic, group, prefix = sys.argv[1:5]
     signal.signal(signal.SIGTERM, stop)
-    env = read_env_file(os.path.join(REPO, "var", "edgestream.env"))
+    env = read_stack_env(REPO)
     consumer = Consumer({**client_config(env, "archiver", bootstrap=bootstrap), "group.id": group,
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
                          "isolation.level": "read_committed", "enable.partition.eof": True})

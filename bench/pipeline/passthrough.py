@@ -16,7 +16,7 @@ from confluent_kafka import Consumer, Producer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
-from edgestream_kafka import client_config, read_env_file  # noqa: E402
+from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
 running = True
 
@@ -29,7 +29,7 @@ def stop(*_):
 def main():
     bootstrap, source, sink, group = sys.argv[1:5]
     signal.signal(signal.SIGTERM, stop)
-    kafka = client_config(read_env_file(os.path.join(REPO, "var", "edgestream.env")), "processor",
+    kafka = client_config(read_stack_env(REPO), "processor",
                           bootstrap=bootstrap)
     consumer = Consumer({**kafka, "group.id": group, "enable.auto.commit": False,
                          "auto.offset.reset": "earliest", "isolation.level": "read_committed"})

@@ -34,7 +34,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
-from edgestream_kafka import client_config, read_env_file  # noqa: E402
+from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -60,7 +60,7 @@ def main():
     parser.add_argument("--period", type=int, default=60)
     parser.add_argument("--grace", type=int, default=5)
     args = parser.parse_args()
-    env = read_env_file(os.path.join(REPO, "var", "edgestream.env"))
+    env = read_stack_env(REPO)
     admin = AdminClient(client_config(env))
     tag = uuid.uuid4().hex[:8]
     raw, processed = f"test-bench-steady-raw-{tag}", f"test-bench-steady-processed-{tag}"
