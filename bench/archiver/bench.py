@@ -18,10 +18,10 @@ Usage: var/venv/bin/python bench/archiver/bench.py [--bin-dir build/archiver-rel
        use a Release build: sanitizers multiply memory use)
 """
 import argparse
+import datetime
 import io
 import json
 import os
-import random
 import resource
 import signal
 import socket
@@ -32,7 +32,7 @@ import time
 import urllib.request
 import uuid
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 # TLS + SASL client settings from var/edgestream.env (scripts/lib/edgestream_kafka.py).
@@ -40,37 +40,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
                                 "scripts", "lib"))
 from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
+from backlog import PARTITIONS, fill, proc_status_bytes, s3_client  # noqa: E402
+
 # The admin principal's settings, filled by main().
 KAFKA = {}
 
 MiB = 1024 * 1024
 TARGET_BYTES = 64 * MiB
-PARTITIONS = 3
-
-
-def fill(bootstrap, topic, readings, seed=1):
-    """`readings` readings of 1,000 devices, all within 2024-12-26 10:00–11:00 UTC."""
-    rng = random.Random(seed)
-    producer = Producer({**KAFKA, "bootstrap.servers": bootstrap, "enable.idempotence": True,
-                         "linger.ms": 20, "batch.size": 1_000_000, "compression.type": "lz4"})
-    for i in range(readings):
-        device = i % 1000
-        ms = i * 3_600_000 // readings
-        value = (f'{{"type":"reading","device_id":"device{device:04d}",'
-                 f'"timestamp":"2024-12-26T10:{ms // 60_000:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}Z",'
-                 f'"temperature":{rng.randrange(-200, 999) / 10},"humidity":{rng.randrange(0, 1000) / 10},'
-                 f'"status":"OK"}}')
-        while True:
-            try:
-                producer.produce(topic, value.encode(), key=f"device{device:04d}".encode(),
-                                 partition=device % PARTITIONS)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        if i % 10_000 == 0:
-            producer.poll(0)
-    if producer.flush(120) != 0:
-        sys.exit("filling the topic failed: records not acknowledged")
+# All readings fall within 2024-12-26 10:00-11:00 UTC: one hour, one period.
+HOUR = datetime.datetime(2024, 12, 26, 10, tzinfo=datetime.timezone.utc)
 
 
 def metrics(port):
@@ -83,15 +61,6 @@ def metrics(port):
         return out
 
 
-def proc_status_bytes(pid, field):
-    """VmHWM (peak) or VmRSS (now) of a live process, in bytes."""
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def committed_all(bootstrap, group, topic):
     consumer = Consumer({**KAFKA, "bootstrap.servers": bootstrap, "group.id": group})
     try:
@@ -101,17 +70,6 @@ def committed_all(bootstrap, group, topic):
         return [tp.offset for tp in committed] == ends
     finally:
         consumer.close()
-
-
-def s3_client(env):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", endpoint_url=env["S3_ENDPOINT_URL"],
-                        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-                        region_name=env["AWS_REGION"],
-                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 
 
 def one_run(args, env, bootstrap, admin):
@@ -127,7 +85,7 @@ def one_run(args, env, bootstrap, admin):
     client = s3_client(env)
     try:
         started = time.monotonic()
-        fill(bootstrap, topic, args.readings)
+        fill({**KAFKA, "bootstrap.servers": bootstrap}, topic, args.readings, HOUR, 3_600_000)
         print(f"filled {topic} with {args.readings} readings in {time.monotonic() - started:.0f} s", flush=True)
 
         with socket.socket() as sock:

@@ -38,7 +38,6 @@ import datetime
 import io
 import json
 import os
-import random
 import signal
 import socket
 import statistics
@@ -48,68 +47,25 @@ import tempfile
 import time
 import uuid
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
 from edgestream_kafka import client_config, read_stack_env  # noqa: E402
 
+from backlog import PARTITIONS, fill, proc_status_bytes, s3_client  # noqa: E402
+
 MiB = 1024 * 1024
-PARTITIONS = 3
+START = datetime.datetime(2024, 12, 26, tzinfo=datetime.timezone.utc)  # the first event hour
 TICKS = os.sysconf("SC_CLK_TCK")
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def fill(kafka, topic, readings, hours, seed=1):
-    """`readings` readings of 1,000 devices, evenly over `hours` hours from 2024-12-26 00:00 UTC."""
-    rng = random.Random(seed)
-    producer = Producer({**kafka, "enable.idempotence": True, "linger.ms": 20, "batch.size": 1_000_000,
-                         "compression.type": "lz4"})
-    span_ms = hours * 3_600_000
-    start = datetime.datetime(2024, 12, 26, tzinfo=datetime.timezone.utc)
-    for i in range(readings):
-        device = i % 1000
-        ms = i * span_ms // readings
-        stamp = start + datetime.timedelta(milliseconds=ms)
-        value = (f'{{"type":"reading","device_id":"device{device:04d}",'
-                 f'"timestamp":"{stamp:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z",'
-                 f'"temperature":{rng.randrange(-200, 999) / 10},"humidity":{rng.randrange(0, 1000) / 10},'
-                 f'"status":"OK"}}')
-        while True:
-            try:
-                producer.produce(topic, value.encode(), key=f"device{device:04d}".encode(),
-                                 partition=device % PARTITIONS)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        if i % 10_000 == 0:
-            producer.poll(0)
-    if producer.flush(120) != 0:
-        sys.exit("filling the topic failed: records not acknowledged")
-
-
-def proc_status_bytes(pid, field):
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def proc_cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as handle:
         fields = handle.read().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
-def s3_client(env):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client("s3", endpoint_url=env["S3_ENDPOINT_URL"], aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=env["AWS_REGION"],
-                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
 
 
 def command(name, args, env, topic, dlq, group, prefix, spool, port):
@@ -220,7 +176,7 @@ def main():
     results = []
     try:
         started = time.monotonic()
-        fill(kafka, topic, args.readings, args.hours)
+        fill(kafka, topic, args.readings, START, args.hours * 3_600_000)
         probe = Consumer({**kafka, "group.id": f"test-bench-catchup-probe-{tag}"})
         ends = [probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in range(PARTITIONS)]
         probe.close()
