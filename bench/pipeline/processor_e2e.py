@@ -4,12 +4,15 @@ side by side in the same run, by the same job as a plain Python consumer
 (bench/pipeline/python_processor.py), and by a transactional pass-through
 (bench/pipeline/passthrough.py: the same bytes produced back, offsets in the
 transaction), the limit of exactly-once consume -> produce on this broker.
+With --baseline-bin-dir a second processor build (for example the previous
+commit's) runs in the same rotation, so a change is measured against what it
+replaces on the same broker at the same moment.
 Reports msgs/s and CPU seconds per 100k records per run, the medians, and the
 ratios of pairs.
 
 Usage (local stack running, release build):
   var/venv/bin/python bench/pipeline/processor_e2e.py [--bin-dir build/release/bin]
-      [--records 1000000] [--runs 3]
+      [--baseline-bin-dir DIR] [--records 1000000] [--runs 3]
 """
 import argparse
 import os
@@ -80,6 +83,8 @@ def main():
     parser.add_argument("--bin-dir", default=os.path.join(REPO, "build", "release", "bin"))
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-bin-dir",
+                        help="a second edgestream-processor build to run in the same rotation")
     args = parser.parse_args()
     env = read_stack_env(REPO)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
@@ -99,16 +104,20 @@ def main():
     probe.close()
 
     results = {"C++ processor": [], "Python consumer": [], "pass-through": []}
+    bin_dirs = {"C++ processor": args.bin_dir}
+    if args.baseline_bin_dir:
+        results["C++ baseline"] = []
+        bin_dirs["C++ baseline"] = args.baseline_bin_dir
     topics = [source, source + "-dlq"]
     for run in range(args.runs):
         for name in results:
-            out = f"test-bench-out-{tag}-{run}-{len(results[name])}-{name[0]}"
+            out = f"test-bench-out-{tag}-{run}-{list(results).index(name)}"
             partials = out + "-partials"
             admin.create_topics([NewTopic(out, 3, 1), NewTopic(partials, 1, 1)])[out].result(30)
             topics += [out, partials]
             group = f"test-bench-{uuid.uuid4().hex[:8]}"
             if name.startswith("C++"):
-                command = [os.path.join(args.bin_dir, "edgestream-processor"), "--bootstrap-servers", bootstrap,
+                command = [os.path.join(bin_dirs[name], "edgestream-processor"), "--bootstrap-servers", bootstrap,
                            "--instance-id", group, "--group-id", group, "--input-topic", source,
                            "--output-topic", out, "--dead-letter-topic", source + "-dlq",
                            "--partials-topic", partials, "--metrics-address", ""]
@@ -131,6 +140,9 @@ def main():
     print(f"C++/Python throughput ratio, median of pairs: {statistics.median(ratios):.1f}x")
     ratios = [c[0] / p[0] for c, p in zip(results["C++ processor"], results["pass-through"])]
     print(f"C++ processor / transactional pass-through, median of pairs: {statistics.median(ratios):.2f}")
+    if args.baseline_bin_dir:
+        ratios = [c[0] / b[0] for c, b in zip(results["C++ processor"], results["C++ baseline"])]
+        print(f"C++ processor / baseline build, median of pairs: {statistics.median(ratios):.2f}")
     for future in admin.delete_topics(topics).values():
         try:
             future.result(30)
